@@ -1,0 +1,132 @@
+"""Organisations, users, roles and API tokens.
+
+Data scope is derived from the organisation (see ``accounts.scope``): a user never carries a
+scope of their own that could drift from where they work.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.db import models
+
+from zhujian.core.models import TimeStampedModel
+
+
+class Organization(TimeStampedModel):
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", "市住建局"
+        BUREAU_DEPARTMENT = "bureau_department", "局内处室"
+        DISTRICT_BUREAU = "district_bureau", "区住建局"
+        OUTSIDE_DEPARTMENT = "outside_department", "其他部门"
+        ENTERPRISE = "enterprise", "企业"
+
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类别", max_length=32, choices=Kind.choices, db_index=True)
+    region = models.ForeignKey(
+        "reference.Region", verbose_name="行政区划", on_delete=models.PROTECT, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # What kind of department this is (发改, 规划和自然资源, 住建, …): approvals route items by it.
+    department_kind = models.CharField("部门类别", max_length=32, blank=True, db_index=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "region", "name"], name="org_unique_name_in_region"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_staff_org(self) -> bool:
+        return self.kind != self.Kind.ENTERPRISE
+
+
+class Role(models.Model):
+    """A named bundle of Django permissions (角色)."""
+
+    code = models.SlugField("代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=64, unique=True)
+    description = models.TextField("说明", blank=True)
+    permissions = models.ManyToManyField(Permission, verbose_name="权限", blank=True, related_name="+")
+    # 三员分立: the three separated administrator roles; no user may hold two of them.
+    is_separated_admin = models.BooleanField("三员角色", default=False)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Kind(models.TextChoices):
+        PERSON = "person", "人员"
+        MACHINE = "machine", "系统接入"
+        SYSTEM = "system", "平台系统"
+
+    full_name = models.CharField("姓名", max_length=64, blank=True)
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    organization = models.ForeignKey(
+        Organization, verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+    def has_role(self, code: str) -> bool:
+        return any(role.code == code for role in self.roles.all())
+
+
+class ApiToken(models.Model):
+    """A bearer token: 256 random bits shown once, stored as a SHA-256 hash (DESIGN.md, Principals).
+
+    Personal tokens belong to a person; machine tokens belong to a machine principal of an
+    organisation (a lab, the finance system) and are issued by the system administrator.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", "个人令牌"
+        MACHINE = "machine", "系统令牌"
+
+    user = models.ForeignKey(User, verbose_name="主体", on_delete=models.CASCADE, related_name="api_tokens")
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices, default=Kind.PERSONAL)
+    name = models.CharField("名称", max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=12)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name="签发人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,146 @@
+"""Django settings, read from the environment (see zhujian.config and docs/deployment.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from zhujian import config
+
+BASE_DIR = Path(__file__).resolve().parent
+MODE = config.mode()
+DEMO_MODE = MODE == config.DEMO
+DATA_DIR = config.data_dir()
+
+_secrets = config.demo_secrets(DATA_DIR) if DEMO_MODE else config.production_secrets()
+SECRET_KEY: str = str(_secrets["secret_key"])
+# SM4 field-encryption keys by id; the current one encrypts, all of them decrypt (rotation).
+FIELD_ENCRYPTION_KEYS: dict[str, str] = dict(_secrets["field_keys"])  # type: ignore[arg-type]
+FIELD_ENCRYPTION_CURRENT_KEY: str = str(_secrets["field_key_current"])
+BLIND_INDEX_KEY: str = str(_secrets["index_key"])
+
+DEBUG = config.env_bool("ZHUJIAN_DEBUG", False)
+ALLOWED_HOSTS = config.env_list(
+    "ZHUJIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEMO_MODE else []
+)
+CSRF_TRUSTED_ORIGINS = config.env_list("ZHUJIAN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "zhujian.core",
+    "zhujian.audit",
+    "zhujian.reference",
+    "zhujian.accounts",
+    "zhujian.notify",
+    "zhujian.registry",
+]
+
+MIDDLEWARE = [
+    "zhujian.core.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zhujian.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "zhujian.urls"
+WSGI_APPLICATION = "zhujian.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhujian.context.platform",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, object]:
+    db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL + IMMEDIATE transactions + a busy timeout let web, worker and ingest share the file;
+        # IMMEDIATE also serialises audit appends (DESIGN.md, Audit).
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+            ),
+        }
+    else:
+        db["CONN_MAX_AGE"] = config.env_int("ZHUJIAN_DB_CONN_MAX_AGE", 60)
+        db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+DATABASE_URL = config.env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zhujian.sqlite3'}"
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["zhujian.accounts.backends.RoleBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = DEMO_MODE
+MEDIA_ROOT = DATA_DIR / "media"
+
+# Bodies above this are answered 413 before anything reads them (core.middleware).
+MAX_REQUEST_BODY_BYTES = config.env_int("ZHUJIAN_MAX_BODY_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+API_MAX_PAGE_SIZE = 200
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_SECURE = not DEMO_MODE
+CSRF_COOKIE_SECURE = not DEMO_MODE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": config.env_str("ZHUJIAN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
