@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "zhujian.accounts",
     "zhujian.notify",
     "zhujian.registry",
+    "zhujian.demo",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhujian.core.middleware.RequestContextMiddleware",
+    "zhujian.audit.middleware.AuditFlushMiddleware",
+    "zhujian.core.web.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "zhujian.urls"
@@ -102,7 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["zhujian.accounts.backends.RoleBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

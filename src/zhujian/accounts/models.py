@@ -6,10 +6,12 @@ scope of their own that could drift from where they work.
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.db import models
 
-from zhujian.core.models import TimeStampedModel
+from zhujian.core.models import ScopedQuerySet, TimeStampedModel
 
 
 class Organization(TimeStampedModel):
@@ -88,6 +90,7 @@ class User(AbstractUser):
         verbose_name = "用户"
         verbose_name_plural = "用户"
         ordering = ["username"]
+        permissions = [("issue_machine_token", "签发系统令牌")]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -97,6 +100,11 @@ class User(AbstractUser):
 
     def has_role(self, code: str) -> bool:
         return any(role.code == code for role in self.roles.all())
+
+
+class ApiTokenQuerySet(ScopedQuerySet):
+    def scope_filter(self, user: Any) -> Self:
+        return self.filter(user=user)  # a person manages only their own personal tokens
 
 
 class ApiToken(models.Model):
@@ -122,6 +130,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("过期时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "API 令牌"

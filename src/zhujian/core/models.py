@@ -29,3 +29,17 @@ class ScopedQuerySet(models.QuerySet):
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         return self.scope_filter(user)
+
+
+class PeriodicJobRun(models.Model):
+    """When each periodic job was last enqueued: lets several workers share one schedule."""
+
+    name = models.CharField("任务", max_length=200, unique=True)
+    last_enqueued_at = models.DateTimeField("最近排队时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "周期任务"
+        verbose_name_plural = "周期任务"
+
+    def __str__(self) -> str:
+        return self.name

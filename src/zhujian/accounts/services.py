@@ -1,0 +1,201 @@
+"""Every write to organisations, users, roles and tokens (DESIGN.md, One write path)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+
+from zhujian.accounts.models import ApiToken, Organization, Role, User
+from zhujian.accounts.roles import ROLES, SEPARATED_ADMIN_CODES
+from zhujian.audit import services as audit
+from zhujian.core.errors import PermissionDenied, ValidationError
+
+SYSTEM_USERNAME = "system"
+TOKEN_PREFIX = "zj_"
+# Touch last_used_at at most this often: a write per API call would cost more than the call.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def sync_roles() -> int:
+    """Create or update the roles of ``accounts.roles`` with the permissions that exist."""
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    with transaction.atomic():
+        for spec in ROLES:
+            role, _ = Role.objects.update_or_create(
+                code=spec.code,
+                defaults={"name": spec.name, "description": spec.description,
+                          "is_separated_admin": spec.separated_admin},
+            )
+            role.permissions.set([perms[name] for name in spec.permissions if name in perms])
+        audit.record(action="accounts.roles.sync", count=len(ROLES))
+    return len(ROLES)
+
+
+def system_principal() -> User:
+    """The named principal that jobs and ingest act as, so every audit record has an actor."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        with transaction.atomic():
+            user, _ = User.objects.get_or_create(
+                username=SYSTEM_USERNAME,
+                defaults={"full_name": "平台系统", "kind": User.Kind.SYSTEM, "is_active": True},
+            )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    return user
+
+
+def create_organization(
+    *, name: str, kind: str, region_code: str, parent: Organization | None = None,
+    department_kind: str = "", actor: Any = None,
+) -> Organization:
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["请填写机构名称"]
+    if kind not in Organization.Kind.values:
+        errors["kind"] = ["机构类别无效"]
+    if errors:
+        raise ValidationError("机构信息有误", fields=errors)
+    with transaction.atomic():
+        if Organization.objects.filter(kind=kind, region_id=region_code, name=name).exists():
+            raise ValidationError("同一区划下已有同名机构", code="duplicate",
+                                  fields={"name": ["同一区划下已有同名机构"]})
+        org = Organization.objects.create(
+            name=name, kind=kind, region_id=region_code, parent=parent, department_kind=department_kind
+        )
+        audit.record(action="accounts.organization.create", actor=actor, obj=org)
+    return org
+
+
+def create_user(
+    *, username: str, full_name: str, organization: Organization | None, password: str | None,
+    role_codes: list[str] | tuple[str, ...] = (), actor: Any = None, email: str = "",
+) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("请填写用户名", fields={"username": ["请填写用户名"]})
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise ValidationError("用户名已存在", code="duplicate", fields={"username": ["用户名已存在"]})
+        user = User(username=username, full_name=full_name, organization=organization, email=email)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        _set_roles(user, role_codes)
+        audit.record(action="accounts.user.create", actor=actor, obj=user,
+                     detail={"roles": sorted(role_codes)})
+    return user
+
+
+def _set_roles(user: User, role_codes: list[str] | tuple[str, ...]) -> None:
+    codes = set(role_codes)
+    if len(codes & SEPARATED_ADMIN_CODES) > 1:
+        # 三员分立: system, security and audit administration never sit with one person.
+        raise ValidationError("系统管理员、安全管理员、审计管理员不得由同一用户兼任", code="separated_admin",
+                              fields={"roles": ["三员角色互斥"]})
+    roles = list(Role.objects.filter(code__in=codes))
+    missing = codes - {r.code for r in roles}
+    if missing:
+        raise ValidationError("角色不存在：" + "、".join(sorted(missing)), fields={"roles": ["角色不存在"]})
+    user.roles.set(roles)
+
+
+def set_user_roles(*, user: User, role_codes: list[str], actor: Any) -> User:
+    with transaction.atomic():
+        _set_roles(user, role_codes)
+        audit.record(action="accounts.user.roles", actor=actor, obj=user, detail={"roles": sorted(role_codes)})
+    return user
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _new_token(*, user: User, kind: str, name: str, created_by: User | None,
+               expires_at: datetime | None) -> tuple[ApiToken, str]:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+    token = ApiToken.objects.create(
+        user=user, kind=kind, name=name.strip() or "API 令牌", token_hash=_hash_token(raw),
+        prefix=raw[:10], created_by=created_by, expires_at=expires_at,
+    )
+    return token, raw
+
+
+def mint_personal_token(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A personal token for a logged-in person. The raw value is returned once and never stored."""
+    if user.kind != User.Kind.PERSON or not user.is_active:
+        raise PermissionDenied("只有在岗人员可以创建个人令牌")
+    with transaction.atomic():
+        token, raw = _new_token(user=user, kind=ApiToken.Kind.PERSONAL, name=name,
+                                created_by=user, expires_at=expires_at)
+        audit.record(action="accounts.token.mint", actor=user, obj=token, detail={"kind": "personal"})
+    return token, raw
+
+
+def issue_machine_token(
+    *, organization: Organization, name: str, actor: User, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """An organisation-scoped token for a system (a lab, the finance system), by the system admin."""
+    if not actor.has_perm("accounts.issue_machine_token"):
+        raise PermissionDenied("只有系统管理员可以签发系统令牌")
+    with transaction.atomic():
+        username = f"machine-{organization.pk}-{secrets.token_hex(4)}"
+        principal = User(username=username, full_name=f"{organization.name}（系统接入）",
+                         kind=User.Kind.MACHINE, organization=organization)
+        principal.set_unusable_password()
+        principal.save()
+        token, raw = _new_token(user=principal, kind=ApiToken.Kind.MACHINE, name=name,
+                                created_by=actor, expires_at=expires_at)
+        audit.record(action="accounts.token.issue_machine", actor=actor, obj=token,
+                     detail={"organization": organization.pk})
+    return token, raw
+
+
+def revoke_token(*, token: ApiToken, actor: User) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+        audit.record(action="accounts.token.revoke", actor=actor, obj=token)
+    return token
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user behind a bearer token, or None. Unknown, revoked and expired look alike."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user__organization")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or (token.expires_at and token.expires_at <= now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def record_login(*, user: User | None, username: str, success: bool) -> None:
+    """Every login attempt is audited; the username is kept even when no such user exists."""
+    audit.record(
+        action="accounts.login", actor=user if success else None, actor_label=username[:150],
+        outcome="success" if success else "failed",
+    )
+
+
+def record_logout(*, user: User) -> None:
+    audit.record(action="accounts.logout", actor=user)

@@ -1,0 +1,26 @@
+"""Scoped object look-ups that audit a denial: another district's object and a missing one give
+the same 404, and asking for the former leaves one denial record (DESIGN.md, Scoped reads)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model
+
+from zhujian.audit import services as audit
+from zhujian.core.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def get_visible(model: type[M], user: Any, pk: Any, *, select_related: tuple[str, ...] = ()) -> M:
+    manager: Any = model._default_manager
+    obj = manager.visible_to(user).select_related(*select_related).filter(pk=pk).first()
+    if obj is not None:
+        return obj
+    if manager.filter(pk=pk).exists():
+        audit.record(
+            action="access.denied", actor=user, outcome="denied",
+            object_type=model._meta.label_lower, object_id=str(pk),
+        )
+    raise NotFound()

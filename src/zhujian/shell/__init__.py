@@ -1,0 +1,1 @@
+"""The UI shell's own pages: home, placeholders for modules not built yet, and the health check."""
