@@ -123,6 +123,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEMO_MODE
 MEDIA_ROOT = DATA_DIR / "media"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
 
 # Bodies above this are answered 413 before anything reads them (core.middleware).
 MAX_REQUEST_BODY_BYTES = config.env_int("ZHUJIAN_MAX_BODY_BYTES", 2 * 1024 * 1024)

@@ -29,7 +29,10 @@ def audit_triggers_installed(databases: Any = None, **kwargs: Any) -> list[check
             messages.append(
                 checks.Warning(
                     f"审计表 {table} 缺少防篡改触发器：{', '.join(sorted(missing))}",
-                    hint="运行 zhujian.audit.triggers.install()（或重新执行 audit 迁移）；若非有意为之，请调查。",
+                    hint=(
+                        "运行 zhujian.audit.triggers.install()（或重新执行 audit 迁移）；"
+                        "若非有意为之，请调查。"
+                    ),
                     id="audit.W001",
                 )
             )

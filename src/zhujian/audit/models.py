@@ -89,7 +89,7 @@ class AuditAnchor(AuditEvent):
     """The record a retention purge appends: it names the last purged record and its chain hash,
     so verification can start from the earliest remaining record (see ``services.verify``)."""
 
-    objects = AnchorManager()
+    objects = AnchorManager()  # type: ignore[misc]
 
     class Meta:
         proxy = True

@@ -159,7 +159,7 @@ def _build_fields(
     actor_label: str,
 ) -> dict[str, Any]:
     if not _ACTION_RE.match(action or ""):
-        raise ValueError(f"audit action must be dotted lower-case, e.g. 'registry.project.create': {action!r}")
+        raise ValueError(f"audit action must be dotted lower-case ('registry.project.create'): {action!r}")
     if outcome not in Outcome.values:
         raise ValueError(f"audit outcome must be one of {Outcome.values}: {outcome!r}")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
@@ -391,7 +391,8 @@ def purge_before(*, cutoff: datetime, actor: Any, using: str | None = None) -> i
     events = AuditEvent.objects.using(using)
     with transaction.atomic(using=using):
         _lock(conn)
-        first_kept = events.filter(occurred_at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+        kept = events.filter(occurred_at__gte=cutoff).order_by("id")
+        first_kept = kept.values_list("id", flat=True).first()
         doomed = events.filter(id__lt=first_kept) if first_kept is not None else events.all()
         last = doomed.order_by("-id").values_list("id", "chain_hash").first()
         if last is None:
@@ -443,9 +444,8 @@ def verify(*, using: str | None = None, chunk_size: int = 2000) -> VerifyResult:
                 ok=False, checked=checked, first_broken_id=row["id"], reason=f"记录内容无法规范化：{exc}"
             )
         if computed != row["chain_hash"]:
-            return VerifyResult(
-                ok=False, checked=checked, first_broken_id=row["id"], reason="记录内容与链哈希不符（记录被修改）"
-            )
+            reason = "记录内容与链哈希不符（记录被修改）"
+            return VerifyResult(ok=False, checked=checked, first_broken_id=row["id"], reason=reason)
         expected_prev = row["chain_hash"]
         checked += 1
     return VerifyResult(ok=True, checked=checked)

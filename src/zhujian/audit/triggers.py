@@ -58,7 +58,7 @@ def _pg_sql(table: str) -> list[str]:
                       HINT = 'only the retention purge may remove audit records';
         END
         $$
-        """,
+        """,  # noqa: S608 - constants and a quoted table name, no input
         f"DROP TRIGGER IF EXISTS {PG_ROW_TRIGGER} ON {table}",
         f"CREATE TRIGGER {PG_ROW_TRIGGER} BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()",
@@ -69,12 +69,13 @@ def _pg_sql(table: str) -> list[str]:
 
 
 def _sqlite_sql(table: str, flag_table: str) -> list[str]:
+    maintenance_off = f"coalesce((SELECT active FROM {flag_table} WHERE id = 1), 0) = 0"  # noqa: S608
     statements = []
     for name, event in ((SQLITE_UPDATE_TRIGGER, "UPDATE"), (SQLITE_DELETE_TRIGGER, "DELETE")):
         statements += [
             f"DROP TRIGGER IF EXISTS {name}",
-            f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
-            f"WHEN coalesce((SELECT active FROM {flag_table} WHERE id = 1), 0) = 0 "
+            # Constants and quoted table names only, no input.
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN {maintenance_off} "
             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
         ]
     return statements

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from pydantic import Field
+from ninja import Query, Router, Schema
 
 from zhujian.reference.models import Region
 
@@ -21,5 +20,5 @@ class RegionOut(Schema):
 
 
 @router.get("/regions", response=list[RegionOut], summary="行政区划")
-def list_regions(request: HttpRequest, parent: str = Field("320100", pattern=r"^\d{6}$")) -> Any:
+def list_regions(request: HttpRequest, parent: str = Query("320100", pattern=r"^\d{6}$")) -> Any:
     return list(Region.objects.filter(parent_id=parent).order_by("code"))

@@ -70,8 +70,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.project(request.user, project_id)  # scope first: out of scope is 404, not 403
     _require(request, "registry.change_project")
-    project = selectors.project(request.user, project_id)
     initial = {f: getattr(project, f) for f in services.PROJECT_FIELDS}
     if project.investment is not None:
         initial["investment"] = project.investment / forms.WAN
@@ -166,8 +166,8 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    ent = selectors.enterprise(request.user, enterprise_id)  # scope first: out of scope is 404, not 403
     _require(request, "registry.change_enterprise")
-    ent = selectors.enterprise(request.user, enterprise_id)
     initial = {f: getattr(ent, f) for f in ("name", "legal_representative", "address", "established_on")}
     initial["roles"] = ent.role_codes
     if ent.registered_capital is not None:
@@ -288,8 +288,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person(request.user, person_id)  # scope first: out of scope is 404, not 403
     _require(request, "registry.change_person")
-    person = selectors.person(request.user, person_id)
     initial = {"name": person.name, "employer_uscc": getattr(getattr(person.employer, "enterprise", None),
                                                              "uscc", "")}
     form = forms.PersonForm(request.POST or None, initial=initial, editing=True)

@@ -53,10 +53,9 @@ def test_flush_inside_a_transaction_waits_for_a_later_flush():
 
 
 def test_deferred_flush_writes_after_the_block_even_when_it_raises():
-    with pytest.raises(Boom), audit.deferred_flush():
-        with transaction.atomic():
-            audit.record(action="test.job.failed", outcome="failed")
-            raise Boom
+    with pytest.raises(Boom), audit.deferred_flush(), transaction.atomic():
+        audit.record(action="test.job.failed", outcome="failed")
+        raise Boom
     assert AuditEvent.objects.filter(action="test.job.failed").count() == 1
     assert audit.pending_count() == 0
 

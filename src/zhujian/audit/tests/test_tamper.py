@@ -6,9 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from zhujian.audit import chain
+from zhujian.audit import chain, triggers
 from zhujian.audit import services as audit
-from zhujian.audit import triggers
 from zhujian.audit.models import AuditEvent
 
 from .helpers import table

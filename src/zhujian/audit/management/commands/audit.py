@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -44,7 +46,9 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="重新计算哈希链，报告第一处断裂")
         verify.add_argument("--database", default=None, help="数据库别名（默认按路由）")
         export = sub.add_parser("export", help="以 JSON Lines 导出审计记录到标准输出")
-        export.add_argument("--since", default=None, help="起始时间（含），YYYY-MM-DD 或 ISO 8601；无时区按本地时间")
+        export.add_argument(
+            "--since", default=None, help="起始时间（含），YYYY-MM-DD 或 ISO 8601；无时区按本地时间"
+        )
         export.add_argument("--after-id", type=int, default=None, help="只导出编号大于此值的记录")
         export.add_argument("--format", choices=["jsonl"], default="jsonl")
         export.add_argument("--database", default=None, help="数据库别名（默认按路由）")
@@ -60,7 +64,8 @@ class Command(BaseCommand):
         result = services.verify(using=using)
         if not result.ok:
             raise CommandError(
-                f"审计链断裂：记录 #{result.first_broken_id}：{result.reason}（此前已校验 {result.checked} 条）"
+                f"审计链断裂：记录 #{result.first_broken_id}：{result.reason}"
+                f"（此前已校验 {result.checked} 条）"
             )
         self.stdout.write(f"审计链完整：已校验 {result.checked} 条")
         conn = connections[using]
@@ -75,9 +80,13 @@ class Command(BaseCommand):
         if options["after_id"] is not None:
             qs = qs.filter(id__gt=options["after_id"])
         names = ["id", "prev_hash", "chain_hash", *chain.HASHED_FIELDS]
-        for row in qs.values(*names).iterator(chunk_size=2000):
-            line = {
-                "id": row["id"], "prev_hash": row["prev_hash"], "chain_hash": row["chain_hash"],
-                **chain.canonical_fields(row),
-            }
-            self.stdout.write(json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+        try:
+            for row in qs.values(*names).iterator(chunk_size=2000):
+                line = {
+                    "id": row["id"], "prev_hash": row["prev_hash"], "chain_hash": row["chain_hash"],
+                    **chain.canonical_fields(row),
+                }
+                self.stdout.write(json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, and keep Python's exit flush quiet too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

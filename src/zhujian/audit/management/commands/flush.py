@@ -11,14 +11,16 @@ On SQLite the one-row maintenance flag table is left out of the flush (its row i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands import flush
 from django.db import connections
 
 from zhujian.audit import services
 from zhujian.audit.models import AuditMaintenance
+from zhujian.audit.triggers import APPEND_ONLY_MESSAGE
 
 
 def _in_test_environment() -> bool:
@@ -39,16 +41,24 @@ class Command(flush.Command):
 
     def handle(self, **options: Any) -> None:
         if not (options.get("include_audit") or _in_test_environment()):
-            super().handle(**options)
+            try:
+                super().handle(**options)
+            except CommandError as exc:
+                if APPEND_ONLY_MESSAGE in str(exc.__cause__):
+                    raise CommandError(
+                        "审计表只能追加，flush 被拒绝。确需清空（仅限演示或测试库）时加 --include-audit。"
+                    ) from exc
+                raise
             return
         alias = options["database"]
         connection = connections[alias]
         original = connection.ops.execute_sql_flush
         flag_table = connection.ops.quote_name(AuditMaintenance._meta.db_table)
 
-        def execute_under_maintenance(sql_list: list[str]) -> None:
+        def execute_under_maintenance(sql_list: Iterable[str]) -> None:
             if connection.vendor == "sqlite":
-                sql_list = [sql for sql in sql_list if not sql.startswith(f"DELETE FROM {flag_table}")]
+                keep_flag = f"DELETE FROM {flag_table}"  # noqa: S608 - a prefix to match, not a query
+                sql_list = [sql for sql in sql_list if not sql.startswith(keep_flag)]
             with services.maintenance(using=alias):
                 original(sql_list)
 
