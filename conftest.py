@@ -13,7 +13,7 @@ import tempfile
 # Keep test runs away from the developer's demo data and secrets.
 os.environ.setdefault("ZHUJIAN_DATA_DIR", tempfile.mkdtemp(prefix="zhujian-test-"))
 
-import pytest  # noqa: E402
+import pytest
 
 pytest_plugins = ["zhujian.audit.testing", "zhujian.testing"]
 

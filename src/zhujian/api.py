@@ -72,7 +72,8 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return _error(request, 422, "validation_error", "输入有误，请检查标注的字段", validation_fields(exc.errors))
+    fields = validation_fields(exc.errors)
+    return _error(request, 422, "validation_error", "输入有误，请检查标注的字段", fields)
 
 
 @api.exception_handler(AuthenticationError)
@@ -83,7 +84,8 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
-        return _error(request, 400, "malformed_body", "请求体不是有效的 JSON（须为 UTF-8 编码，嵌套不超过 32 层）")
+        message = "请求体不是有效的 JSON（须为 UTF-8 编码，嵌套不超过 32 层）"
+        return _error(request, 400, "malformed_body", message)
     if exc.status_code == 403:
         return _error(request, 403, "permission_denied", "没有执行此操作的权限（浏览器请求须带 CSRF 令牌）")
     return _error(request, exc.status_code, "http_error", str(exc))

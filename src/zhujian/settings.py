@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import dj_database_url
 
@@ -16,7 +17,7 @@ DATA_DIR = config.data_dir()
 _secrets = config.demo_secrets(DATA_DIR) if DEMO_MODE else config.production_secrets()
 SECRET_KEY: str = str(_secrets["secret_key"])
 # SM4 field-encryption keys by id; the current one encrypts, all of them decrypt (rotation).
-FIELD_ENCRYPTION_KEYS: dict[str, str] = dict(_secrets["field_keys"])  # type: ignore[arg-type]
+FIELD_ENCRYPTION_KEYS: dict[str, str] = dict(cast(dict[str, str], _secrets["field_keys"]))
 FIELD_ENCRYPTION_CURRENT_KEY: str = str(_secrets["field_key_current"])
 BLIND_INDEX_KEY: str = str(_secrets["index_key"])
 

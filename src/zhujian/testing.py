@@ -71,8 +71,8 @@ def make_enterprise(market_officer: User) -> Callable[..., Any]:
 
     def make(name: str | None = None, roles: tuple[str, ...] = ("contractor",), **kwargs: Any) -> Any:
         n = next(_counter)
-        return services.create_enterprise(actor=market_officer, uscc=valid_uscc(n), name=name or f"测试企业{n}有限公司",
-                                          roles=list(roles), **kwargs)
+        return services.create_enterprise(actor=market_officer, uscc=valid_uscc(n),
+                                          name=name or f"测试企业{n}有限公司", roles=list(roles), **kwargs)
 
     return make
 

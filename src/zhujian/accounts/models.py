@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.contrib.auth.models import AbstractUser, Permission
 from django.db import models
 
 from zhujian.core.models import ScopedQuerySet, TimeStampedModel
@@ -83,8 +83,6 @@ class User(AbstractUser):
         related_name="users",
     )
     roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = "用户"

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from zhujian.audit import services
-
 
 @pytest.fixture(autouse=True)
 def audit_pending_isolation() -> Iterator[None]:
+    # Imported here: with ``-p zhujian.audit.testing`` this module loads before Django is set up.
+    from zhujian.audit import services
+
     token = services._pending.set([])
     try:
         yield

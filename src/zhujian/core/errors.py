@@ -68,5 +68,7 @@ class NotAuthenticated(DomainError):
     default_message = "请先登录"
 
 
-def field_errors(errors: dict[str, list[str]], message: str = "输入有误，请检查标注的字段") -> ValidationError:
+def field_errors(
+    errors: dict[str, list[str]], message: str = "输入有误，请检查标注的字段"
+) -> ValidationError:
     return ValidationError(message, fields=errors)

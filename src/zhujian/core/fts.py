@@ -51,7 +51,10 @@ def _postgres_install(table: str) -> list[str]:
 
 
 def _postgres_uninstall(table: str) -> list[str]:
-    return [f"DROP INDEX IF EXISTS {table}_search_gin", f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector"]
+    return [
+        f"DROP INDEX IF EXISTS {table}_search_gin",
+        f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector",
+    ]
 
 
 def install(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:

@@ -23,7 +23,6 @@ from zhujian.registry.models import (
     Person,
     Project,
     Qualification,
-    SafetyLicense,
 )
 
 router = Router(tags=["主体与项目库"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -41,7 +41,7 @@ class ProjectForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region_code"].choices = regions
+        cast(forms.ChoiceField, self.fields["region_code"]).choices = regions
         if editing:  # the code and the district identify the project: not editable here
             del self.fields["code"]
             del self.fields["region_code"]

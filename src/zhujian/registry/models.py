@@ -11,7 +11,6 @@ from typing import Any, Self
 
 from django.db import models
 
-
 from zhujian.accounts.scope import ScopeKind, scope_of
 from zhujian.core.models import ScopedQuerySet, TimeStampedModel
 
@@ -34,9 +33,8 @@ class ProjectQuerySet(ScopedQuerySet):
         if scope.kind == ScopeKind.DISTRICT:
             return self.filter(region_id=scope.region_code)
         if scope.kind == ScopeKind.ENTERPRISE:
-            return self.filter(
-                id__in=Participant.objects.filter(organization_id=scope.organization_id).values("project_id")
-            )
+            org_id: int = scope.organization_id or 0
+            return self.filter(id__in=Participant.objects.filter(organization_id=org_id).values("project_id"))
         # DEPARTMENT: projects carrying a review item of the department arrive with approvals.
         return self.none()
 

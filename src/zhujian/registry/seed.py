@@ -277,14 +277,14 @@ def _project(state: SeedState, today: date) -> Project:
     code = f"{issued:%y%m}-{region}-04-01-{(state.serial * 7919) % 1_000_000:06d}"
     planned_start = issued + timedelta(days=rng.randrange(90, 400))
     planned_completion = planned_start + timedelta(days=rng.randrange(300, 1200))
-    actual_start = actual_completion = None
+    actual_start: date | None = None
+    actual_completion: date | None = None
     if stage in STARTED:
-        actual_start = planned_start + timedelta(days=rng.randrange(-20, 90))
         planned_start = min(planned_start, today - timedelta(days=30))
-        actual_start = min(actual_start, today - timedelta(days=10))
-    if stage in FINISHED:
-        actual_completion = min(actual_start + timedelta(days=rng.randrange(300, 1300)),  # type: ignore[operator]
-                                today - timedelta(days=1))
+        actual_start = min(planned_start + timedelta(days=rng.randrange(-20, 90)), today - timedelta(days=10))
+        if stage in FINISHED:
+            actual_completion = min(actual_start + timedelta(days=rng.randrange(300, 1300)),
+                                    today - timedelta(days=1))
     status = Project.Status.NORMAL
     roll = rng.random()
     if stage == Project.Stage.UNDER_CONSTRUCTION and roll < 0.08:
@@ -337,11 +337,11 @@ def seed_projects(state: SeedState, count: int, *, today: date | None = None) ->
                     if not pool or (role == "lab" and rng.random() < 0.5):
                         continue
                     ent = rng.choice(pool)
-                    people = state.people_by_org.get(ent.organization_id) or [None]
+                    people = state.people_by_org.get(ent.organization_id) or []
+                    key_person = (rng.choice(people[:3]) if role == "contractor" else people[0]) if people else None
                     participants.append(Participant(
                         project=project, organization_id=ent.organization_id, role=p_role,
-                        key_person=people[0] if role != "contractor" else rng.choice(people[:3]),
-                        key_person_role=key_role if people[0] else "",
+                        key_person=key_person, key_person_role=key_role if key_person else "",
                     ))
             Participant.objects.bulk_create(participants, batch_size=BATCH)
         state.project_ids.extend(p.pk for p in projects)

@@ -23,7 +23,7 @@ from zhujian.registry.services import ID_INDEX_PURPOSE
 
 
 def projects(user: Any, filters: ProjectFilter) -> QuerySet[Project]:
-    qs = Project.objects.visible_to(user)
+    qs: QuerySet[Project] = Project.objects.visible_to(user)
     if filters.region:
         qs = qs.filter(region_id=filters.region)
     if filters.stage:
@@ -56,7 +56,7 @@ def participant(user: Any, pk: int) -> Participant:
 
 
 def enterprises(user: Any, filters: EnterpriseFilter) -> QuerySet[Enterprise]:
-    qs = Enterprise.objects.visible_to(user)
+    qs: QuerySet[Enterprise] = Enterprise.objects.visible_to(user)
     if filters.role:
         qs = qs.filter(roles__contains=f",{filters.role},")
     if filters.q:
@@ -81,7 +81,7 @@ def qualification(user: Any, pk: int) -> Qualification:
 
 
 def persons(user: Any, filters: PersonFilter) -> QuerySet[Person]:
-    qs = Person.objects.visible_to(user).select_related("employer")
+    qs: QuerySet[Person] = Person.objects.visible_to(user).select_related("employer")
     if filters.id_number:
         try:
             normalised = codes.validate_id_number(filters.id_number)

@@ -219,6 +219,7 @@ def add_qualification(
     if number and Qualification.objects.filter(certificate_no=number).exists():
         errors.add("certificate_no", "证书编号已存在")
     errors.raise_if_any()
+    assert valid_until is not None
     with transaction.atomic():
         qual = Qualification.objects.create(
             enterprise=enterprise, category=category, specialty=specialty, grade=grade,
@@ -240,6 +241,7 @@ def add_safety_license(
     if number and SafetyLicense.objects.filter(number=number).exists():
         errors.add("number", "许可证编号已存在")
     errors.raise_if_any()
+    assert valid_until is not None
     with transaction.atomic():
         lic = SafetyLicense.objects.create(enterprise=enterprise, number=number, valid_from=valid_from,
                                            valid_until=valid_until, issued_by=issued_by.strip()[:100])
@@ -345,6 +347,7 @@ def add_certificate(
     if number and Certificate.objects.filter(number=number).exists():
         errors.add("number", "证书编号已存在")
     errors.raise_if_any()
+    assert valid_until is not None
     with transaction.atomic():
         cert = Certificate.objects.create(
             person=person, kind=kind, number=number, valid_until=valid_until, grade=grade.strip()[:16],

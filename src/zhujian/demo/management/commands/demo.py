@@ -33,7 +33,7 @@ class Command(BaseCommand):
         self._print_credentials(credentials, lab_token)
         if options["no_serve"]:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "zhujian.cli", "worker"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "zhujian.cli", "worker"])
         try:
             call_command("serve", bind=options["bind"], workers=options["workers"])
         finally:
