@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+
+from zhujian.core import request_context
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,21 @@ class PeriodicJob:
 
 
 _REGISTRY: dict[str, PeriodicJob] = {}
+# Returns the named system principal jobs act as (accounts registers it: core imports no app).
+_principal_loader: Callable[[], Any] | None = None
+
+
+def set_principal_loader(loader: Callable[[], Any]) -> None:
+    global _principal_loader
+    _principal_loader = loader
+
+
+@contextmanager
+def acting_as_system(channel: str = "job") -> Iterator[None]:
+    """Bind the system principal as the actor, so every audit record of a job has one."""
+    user = _principal_loader() if _principal_loader is not None else None
+    with request_context.bind(request_context.RequestContext(user=user, channel=channel)):
+        yield
 
 
 def periodic(*, every: timedelta) -> Callable[[Any], Any]:
@@ -75,6 +93,10 @@ class Scheduler(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        with acting_as_system("scheduler"):
+            self._loop()
+
+    def _loop(self) -> None:
         while not self.stopped.is_set():
             try:
                 close_old_connections()

@@ -58,6 +58,8 @@ class Errors:
 
 def _require_perm(actor: Any, perm: str) -> None:
     if actor is None or not actor.has_perm(perm):
+        # Every permission denial is audited (DESIGN.md, Audit); queued if inside a transaction.
+        audit.record(action="access.denied", actor=actor, outcome="denied", detail={"permission": perm})
         raise PermissionDenied()
 
 

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"后台任务进程已启动：周期任务 {len(jobs.registered())} 个")
         try:
-            worker.run()
+            with jobs.acting_as_system():
+                worker.run()
         finally:
             if scheduler is not None:
                 scheduler.stopped.set()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zhujian.core.jobs import acting_as_system
 from zhujian.demo.seed import issue_lab_token, seed_city
 
 
@@ -27,8 +28,9 @@ class Command(BaseCommand):
             raise CommandError("zhujian demo 只能在演示模式下运行（不要设置 ZHUJIAN_MODE=production）")
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
-        credentials = seed_city()
-        lab_token = issue_lab_token()
+        with acting_as_system("cli"):
+            credentials = seed_city()
+            lab_token = issue_lab_token()
         self.stdout.write(f"演示数据就绪（{time.perf_counter() - started:.1f} 秒），数据目录：{settings.DATA_DIR}")
         self._print_credentials(credentials, lab_token)
         if options["no_serve"]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from zhujian.core.jobs import acting_as_system
 from zhujian.demo.seed import seed_city
 from zhujian.registry import seed as registry_seed
 from zhujian.registry.models import Project
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261126, help="随机种子")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with acting_as_system("cli"):
+            self._seed(options)
+
+    def _seed(self, options: dict[str, Any]) -> None:
         started = time.perf_counter()
         if options["projects"] is None:
             seed_city()
