@@ -253,8 +253,7 @@ def seed_people(state: SeedState, enterprises: list[Enterprise]) -> list[Person]
     return people
 
 
-def _project_name(rng: random.Random, kind: str, region: str) -> str:
-    place = rng.choice(data.PLACES[region])
+def _project_name(rng: random.Random, kind: str, place: str) -> str:
     if kind == Project.Kind.BUILDING:
         plot = rng.choice(["G", "NO.", "宁地"]) + str(rng.randrange(1, 99))
         return f"{place}{plot}地块{rng.choice(data.BUILDING_KINDS)}项目"
@@ -293,10 +292,11 @@ def _project(state: SeedState, today: date) -> Project:
         status = Project.Status.TERMINATED
     cx, cy = data.DISTRICT_CENTRES[region]
     building = kind == Project.Kind.BUILDING
+    place = rng.choice(data.PLACES[region])
     project = Project(
-        code=code, name=_project_name(rng, kind, region), kind=kind,
+        code=code, name=_project_name(rng, kind, place), kind=kind,
         nature=_pick(rng, {Project.Nature.NEW: 85, Project.Nature.REBUILD: 10, Project.Nature.EXTEND: 5}),
-        region_id=region, address=f"南京市{_district_name(region)}{rng.choice(data.PLACES[region])}",
+        region_id=region, address=f"南京市{_district_name(region)}{place}",
         longitude=Decimal(f"{cx + rng.uniform(-0.05, 0.05):.6f}"),
         latitude=Decimal(f"{cy + rng.uniform(-0.04, 0.04):.6f}"),
         investment=Decimal(int(rng.lognormvariate(19.5, 1.0)) // 10000 * 10000),
