@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from zhujian.accounts import services
@@ -70,7 +70,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     # Minted from a logged-in browser session only, never from another token.
     token, raw = services.mint_personal_token(user=request.user, name=payload.name,  # type: ignore[arg-type]
                                               expires_at=payload.expires_at)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.model_validate(token).model_dump(), "token": raw})
 
 
 @router.delete("/me/tokens/{int:token_id}", response=TokenOut, summary="吊销令牌")

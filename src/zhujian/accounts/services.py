@@ -137,6 +137,8 @@ def _new_token(*, user: User, kind: str, name: str, created_by: User | None,
 def mint_personal_token(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A personal token for a logged-in person. The raw value is returned once and never stored."""
     if user.kind != User.Kind.PERSON or not user.is_active:
+        audit.record(action="access.denied", actor=user, outcome="denied",
+                     detail={"operation": "accounts.token.mint"})
         raise PermissionDenied("只有在岗人员可以创建个人令牌")
     with transaction.atomic():
         token, raw = _new_token(user=user, kind=ApiToken.Kind.PERSONAL, name=name,
@@ -146,10 +148,17 @@ def mint_personal_token(*, user: User, name: str, expires_at: datetime | None = 
 
 
 def issue_machine_token(
-    *, organization: Organization, name: str, actor: User, expires_at: datetime | None = None
+    *, organization: Organization, name: str, actor: User, expires_at: datetime | None = None,
+    role_codes: tuple[str, ...] = (),
 ) -> tuple[ApiToken, str]:
-    """An organisation-scoped token for a system (a lab, the finance system), by the system admin."""
+    """An organisation-scoped token for a system (a lab, the finance system), by the system admin.
+
+    The machine principal gets the given roles (a lab: ``lab``) so its permissions are explicit.
+    """
     if not actor.has_perm("accounts.issue_machine_token"):
+        # Every permission denial is audited (DESIGN.md, Audit).
+        audit.record(action="access.denied", actor=actor, outcome="denied",
+                     detail={"permission": "accounts.issue_machine_token", "organization": organization.pk})
         raise PermissionDenied("只有系统管理员可以签发系统令牌")
     with transaction.atomic():
         username = f"machine-{organization.pk}-{secrets.token_hex(4)}"
@@ -157,10 +166,11 @@ def issue_machine_token(
                          kind=User.Kind.MACHINE, organization=organization)
         principal.set_unusable_password()
         principal.save()
+        _set_roles(principal, role_codes)
         token, raw = _new_token(user=principal, kind=ApiToken.Kind.MACHINE, name=name,
                                 created_by=actor, expires_at=expires_at)
         audit.record(action="accounts.token.issue_machine", actor=actor, obj=token,
-                     detail={"organization": organization.pk})
+                     detail={"organization": organization.pk, "roles": sorted(role_codes)})
     return token, raw
 
 

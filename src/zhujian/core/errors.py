@@ -31,6 +31,12 @@ class DomainError(Exception):
     def payload(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
+    def renamed(self, mapping: dict[str, str]) -> DomainError:
+        """The same error with field paths renamed to what the caller submitted (a form or schema
+        names a related object by its code or id, the service by the object)."""
+        fields = {mapping.get(name, name): messages for name, messages in self.fields.items()}
+        return type(self)(self.message, code=self.code, fields=fields)
+
     def for_field(self, field: str) -> DomainError:
         """The same error attached to a field path (a validator does not know the field's name)."""
         return type(self)(self.message, code=self.code, fields={field: [self.message]})

@@ -67,7 +67,8 @@ def issue_lab_token() -> str | None:
     admin = User.objects.filter(username="sysadmin").first()
     if lab is None or admin is None:
         return None
-    _, raw = issue_machine_token(organization=lab.organization, name="检测报告上报接口", actor=admin)
+    _, raw = issue_machine_token(organization=lab.organization, name="检测报告上报接口", actor=admin,
+                                 role_codes=("lab",))
     return raw
 
 

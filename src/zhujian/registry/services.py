@@ -81,10 +81,16 @@ def _decimal(errors: Errors, field: str, value: Any, label: str, *, max_value: D
     except (InvalidOperation, ValueError):
         errors.add(field, f"{label}必须是数字")
         return None
-    if not number.is_finite() or number < 0 or number > max_value:
-        errors.add(field, f"{label}须在 0 到 {max_value} 之间")
+    # ``max_value`` is exclusive and fits the column (max_digits): a value that does not fit fails
+    # on PostgreSQL and, on SQLite, is written but makes the row unreadable.
+    if not number.is_finite() or number < 0 or number >= max_value:
+        errors.add(field, f"{label}须在 0 到 {max_value:f} 之间")
         return None
-    return number.quantize(Decimal("0.01"))
+    number = number.quantize(Decimal("0.01"))
+    if number >= max_value:  # rounding to cents carried it up to the bound (99.999 → 100.00)
+        errors.add(field, f"{label}须在 0 到 {max_value:f} 之间")
+        return None
+    return number
 
 
 def _choice(errors: Errors, field: str, value: Any, choices: Any, label: str) -> str:
@@ -137,6 +143,9 @@ def create_enterprise(
     address_value = _text(errors, "address", address, "注册地址", required=False, max_length=300)
     if uscc_value and Enterprise.objects.filter(uscc=uscc_value).exists():
         errors.add("uscc", "该统一社会信用代码已登记")
+    if name_value and region and Organization.objects.filter(
+            kind=Organization.Kind.ENTERPRISE, region=region, name=name_value).exists():
+        errors.add("name", "已有同名企业登记")
     errors.raise_if_any()
     assert region is not None
     try:
@@ -182,13 +191,17 @@ def update_enterprise(*, actor: Any, enterprise: Enterprise, changes: Mapping[st
     if "established_on" in changes:
         enterprise.established_on = changes["established_on"]
     errors.raise_if_any()
-    with transaction.atomic():
-        enterprise.search_tokens = _enterprise_tokens(enterprise)
-        enterprise.save()
-        if "name" in changes:
-            Organization.objects.filter(pk=enterprise.organization_id).update(name=enterprise.name)
-        audit.record(action="registry.enterprise.update", actor=actor, obj=enterprise,
-                     detail={"fields": sorted(changes)})
+    try:
+        with transaction.atomic():
+            enterprise.search_tokens = _enterprise_tokens(enterprise)
+            enterprise.save()
+            if "name" in changes:
+                Organization.objects.filter(pk=enterprise.organization_id).update(name=enterprise.name)
+            audit.record(action="registry.enterprise.update", actor=actor, obj=enterprise,
+                         detail={"fields": sorted(changes)})
+    except IntegrityError as exc:  # the organisation's name is unique within its kind and region
+        raise ValidationError("企业名称已被其他企业使用", code="duplicate",
+                              fields={"name": ["已有同名企业登记"]}) from exc
     return enterprise
 
 
@@ -393,8 +406,10 @@ def _apply_project_fields(errors: Errors, project: Project, data: Mapping[str, A
         project.nature = _choice(errors, "nature", data["nature"], Project.Nature, "建设性质")
     if "address" in data:
         project.address = _text(errors, "address", data["address"], "建设地址", required=False, max_length=300)
+    # 1e13 元 (十万亿) is beyond any project and keeps every value within the 15 significant digits
+    # that SQLite's REAL storage of a decimal reads back exactly.
     for field, label, limit in (
-        ("investment", "总投资", Decimal("1e14")), ("floor_area", "建筑面积", Decimal("1e9")),
+        ("investment", "总投资", Decimal("1e13")), ("floor_area", "建筑面积", Decimal("1e9")),
         ("height", "建筑高度", Decimal("1000")),
     ):
         if field in data:
@@ -406,13 +421,15 @@ def _apply_project_fields(errors: Errors, project: Project, data: Mapping[str, A
                 setattr(project, field, None)
                 continue
             try:
-                number = Decimal(str(value)).quantize(Decimal("0.000001"))
+                number = Decimal(str(value))
             except (InvalidOperation, ValueError):
                 errors.add(field, f"{label}必须是数字")
                 continue
-            if not low <= number <= high:
+            # NaN cannot be compared (InvalidOperation); huge values cannot be quantised.
+            if not number.is_finite() or not low <= number <= high:
                 errors.add(field, f"{label}须在 {low} 到 {high} 之间")
-            setattr(project, field, number)
+                continue
+            setattr(project, field, number.quantize(Decimal("0.000001")))
     for field in ("planned_start", "planned_completion", "actual_start", "actual_completion"):
         if field in data:
             setattr(project, field, data[field] or None)

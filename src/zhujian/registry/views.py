@@ -108,7 +108,8 @@ def participant_add(request: HttpRequest, project_id: int) -> HttpResponse:
                                          role=data["role"], key_person=key_person,
                                          key_person_role=data["key_person_role"])
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                apply_domain_error(form, exc.renamed({"organization": "organization_uscc",
+                                                      "key_person": "key_person_id_number"}))
             else:
                 messages.success(request, "参建单位已添加")
                 return redirect("registry:project_detail", project_id=project.pk)
