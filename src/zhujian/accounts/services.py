@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhujian.accounts.models import ApiToken, Organization, Role, User
@@ -183,21 +183,39 @@ def revoke_token(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+def _user_by_token_sql() -> str:
+    user, token = User._meta.db_table, ApiToken._meta.db_table
+    return (  # noqa: S608 - table names from the models, values as parameters
+        f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "
+        f"FROM {user} u JOIN {token} t ON t.user_id = u.id "
+        f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) "
+        f"AND u.is_active"
+    )
+
+
 def authenticate_token(raw: str) -> User | None:
-    """The active user behind a bearer token, or None. Unknown, revoked and expired look alike."""
+    """The active user behind a bearer token, or None. Unknown, revoked and expired look alike.
+
+    This runs on every API call, so it is two small raw queries (token + user, then the user's
+    organisation) instead of an ORM query whose compilation alone cost more than 1 ms; revocation,
+    expiry and deactivation still take effect on the next request.
+    """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("user__organization")
-        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
     now = timezone.now()
-    if token is None or (token.expires_at and token.expires_at <= now) or not token.user.is_active:
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    stale_before = connection.ops.adapt_datetimefield_value(now - TOKEN_TOUCH_INTERVAL)
+    users = list(User.objects.raw(_user_by_token_sql(), [stale_before, _hash_token(raw), db_now]))
+    if not users:
         return None
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    user = users[0]
+    if user.organization_id is not None:
+        org_sql = f"SELECT * FROM {Organization._meta.db_table} WHERE id = %s"  # noqa: S608 - table name
+        orgs = list(Organization.objects.raw(org_sql, [user.organization_id]))
+        user.organization = orgs[0] if orgs else None
+    if user.token_stale:  # type: ignore[attr-defined]
+        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
+    return user
 
 
 def record_login(*, user: User | None, username: str, success: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from ninja import Schema
@@ -26,20 +26,32 @@ class PageParams(Schema):
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="每页条数，最多 200")
 
 
-def page_slice(queryset: QuerySet[Any], params: PageParams, *,
-               count_queryset: QuerySet[Any] | None = None) -> tuple[list[Any], int]:
+class PageResult(NamedTuple):
+    rows: list[Any]
+    count: int
+    count_capped: bool = False
+
+
+def page_slice(queryset: QuerySet[Any], params: PageParams, *, count_queryset: QuerySet[Any] | None = None,
+               count_cap: int | None = None) -> PageResult:
     """The rows of the requested page and the total count.
 
     The page is read first: when it is neither full nor empty, or it is an empty first page, it is
     the last page and the total follows from it, so the ``COUNT(*)`` (often the dearer query) is
     skipped. ``count_queryset`` counts the same rows more cheaply (e.g. without the joins that only
-    feed the page's columns).
+    feed the page's columns). With ``count_cap`` the count stops at the cap and says so: a keyword
+    matching thousands of rows would otherwise cost a visit to every one of them
+    (docs/decisions/0009-list-performance.md).
     """
     start = (params.page - 1) * params.page_size
     rows = list(queryset[start:start + params.page_size])
     if 0 < len(rows) < params.page_size or (not rows and start == 0):
-        return rows, start + len(rows)
-    return rows, (queryset if count_queryset is None else count_queryset).count()
+        return PageResult(rows, start + len(rows))
+    counted = queryset if count_queryset is None else count_queryset
+    if count_cap is None:
+        return PageResult(rows, counted.count())
+    count = counted[:count_cap + 1].count()
+    return PageResult(rows, min(count, count_cap), count > count_cap)
 
 
 _MESSAGES = {

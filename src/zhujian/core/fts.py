@@ -4,6 +4,10 @@ Text is tokenised in Python (``core.search``: rjieba words + CJK bigrams) becaus
 database splits Chinese. PostgreSQL keeps a generated ``tsvector('simple')`` column with a GIN
 index; SQLite keeps an external-content FTS5 table synced by triggers. Both are created by each
 app's migration through ``install``; queries go through ``matching``.
+
+SQLite rebuilds a table for most ``AlterField`` operations and drops its triggers with it: a later
+migration that alters a searchable table must call ``uninstall`` + ``install`` again (see
+registry/migrations/0004); the search tests fail if it does not.
 """
 
 from __future__ import annotations
@@ -69,6 +73,25 @@ def uninstall(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
     statements = _sqlite_uninstall(table) if vendor == "sqlite" else _postgres_uninstall(table)
     for sql in statements:
         schema_editor.execute(sql)
+
+
+def install_partitions(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str,
+                       values: list[str]) -> None:
+    """One partial GIN index per value of ``column`` (PostgreSQL only).
+
+    A district user's searches always carry ``region_id = '<district>'``; with an index holding only
+    that district's rows, a common word reads a posting list a tenth the size of the city's.
+    The city-wide index stays for city staff.
+    """
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for value in values:
+        if not value.isalnum():
+            raise ValueError(f"partition value must be alphanumeric: {value!r}")
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_search_{value} ON {table} USING gin (search_vector) "
+            f"WHERE {column} = '{value}'"
+        )
 
 
 def matching(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.utils import timezone
 
@@ -10,6 +11,26 @@ from zhujian.core.errors import NotFound
 from zhujian.reference.models import Region, RegionQuerySet
 
 DEMO_CITY_CODE = "320100"  # 南京市 (DESIGN.md, Domain model)
+REGION_NAMES_TTL = 60.0  # seconds; a renamed region shows its old name at most this long
+
+
+_names: dict[str, str] = {}
+_names_loaded_at = float("-inf")
+
+
+def region_names() -> dict[str, str]:
+    """Code → name of every region, cached per process: lists show names without a join."""
+    global _names, _names_loaded_at
+    now = time.monotonic()
+    if now - _names_loaded_at > REGION_NAMES_TTL:
+        _names = dict(Region.objects.values_list("code", "name"))
+        _names_loaded_at = now
+    return _names
+
+
+def clear_region_names() -> None:
+    global _names_loaded_at
+    _names_loaded_at = float("-inf")
 
 
 def get_region(code: str) -> Region:

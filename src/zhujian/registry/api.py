@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field
 from zhujian.accounts.models import Organization
 from zhujian.core.api import PageParams, page_slice
 from zhujian.core.errors import DomainError, ValidationError
+from zhujian.reference.selectors import region_names
 from zhujian.registry import selectors, services
 from zhujian.registry.filters import EnterpriseFilter, PersonFilter, ProjectFilter
 from zhujian.registry.models import (
@@ -60,6 +61,7 @@ class ProjectRow(Schema):
 class ProjectPage(Schema):
     items: list[ProjectRow]
     count: int
+    count_capped: bool = Field(False, description="关键词检索时计数最多 1000：为真表示匹配数超过 1000")
     page: int
     page_size: int
 
@@ -100,19 +102,21 @@ class ProjectCreateIn(ProjectFieldsIn):
     region_code: str = Field(..., max_length=6, description="所在区 GB/T 2260 代码")
 
 
-_ROW_FIELDS = ("id", "code", "name", "kind", "region_id", "region__name", "stage", "status",
+_ROW_FIELDS = ("id", "code", "name", "kind", "region_id", "stage", "status",
                "planned_start", "planned_completion", "is_key_project")
+# A keyword search counts at most this many matches (docs/decisions/0009-list-performance.md).
+SEARCH_COUNT_CAP = 1000
 
 
 _RENDERER = JSONRenderer()  # the renderer of zhujian.api's NinjaAPI (its default)
 _CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"
 
 
-def _row(values: dict[str, Any]) -> dict[str, Any]:
+def _row(values: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {
         "id": values["id"], "code": values["code"], "name": values["name"], "kind": values["kind"],
         "kind_label": KIND_LABELS.get(values["kind"], ""), "region_code": values["region_id"],
-        "region_name": values["region__name"], "stage": values["stage"],
+        "region_name": names.get(values["region_id"], values["region_id"]), "stage": values["stage"],
         "stage_label": STAGE_LABELS.get(values["stage"], ""), "status": values["status"],
         "status_label": STATUS_LABELS.get(values["status"], ""), "planned_start": values["planned_start"],
         "planned_completion": values["planned_completion"], "is_key_project": values["is_key_project"],
@@ -120,8 +124,7 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def project_out(project: Project) -> dict[str, Any]:
-    data = _row({f: getattr(project, f) for f in _ROW_FIELDS if "__" not in f} | {
-        "region__name": project.region.name})
+    data = _row({f: getattr(project, f) for f in _ROW_FIELDS}, {project.region_id: project.region.name})
     data.update({
         f: getattr(project, f) for f in ("nature", "address", "longitude", "latitude", "investment",
                                           "floor_area", "height", "actual_start", "actual_completion")
@@ -133,9 +136,11 @@ def project_out(project: Project) -> dict[str, Any]:
 @router.get("/projects", response=ProjectPage, summary="项目列表")
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter], paging: Query[PageParams]) -> Any:
     projects = selectors.projects(request.user, filters)
-    # The page joins the region for its name; the count needs no join.
-    rows, count = page_slice(projects.values(*_ROW_FIELDS), paging, count_queryset=projects)
-    body = {"items": [_row(v) for v in rows], "count": count, "page": paging.page, "page_size": paging.page_size}
+    page = page_slice(projects.values(*_ROW_FIELDS), paging,
+                      count_cap=SEARCH_COUNT_CAP if filters.q else None)
+    names = region_names()
+    body = {"items": [_row(v, names) for v in page.rows], "count": page.count,
+            "count_capped": page.count_capped, "page": paging.page, "page_size": paging.page_size}
     # Rendered as Ninja renders a ProjectPage, without re-validating it field by field (that took more
     # time than the rest of the request's Python): every value comes from a typed column of .values().
     return HttpResponse(_RENDERER.render(request, body, response_status=200), content_type=_CONTENT_TYPE)
@@ -268,7 +273,7 @@ def enterprise_out(e: Enterprise) -> dict[str, Any]:
 
 @router.get("/enterprises", response=EnterprisePage, summary="企业列表")
 def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter], paging: Query[PageParams]) -> Any:
-    rows, count = page_slice(selectors.enterprises(request.user, filters), paging)
+    rows, count, _ = page_slice(selectors.enterprises(request.user, filters), paging)
     return {"items": [enterprise_out(e) for e in rows], "count": count, "page": paging.page,
             "page_size": paging.page_size}
 
@@ -419,7 +424,7 @@ def _employer(user: Any, organization_id: int | None) -> Organization | None:
 
 @router.get("/persons", response=PersonPage, summary="人员列表")
 def list_persons(request: HttpRequest, filters: Query[PersonFilter], paging: Query[PageParams]) -> Any:
-    rows, count = page_slice(selectors.persons(request.user, filters), paging)
+    rows, count, _ = page_slice(selectors.persons(request.user, filters), paging)
     return {"items": [person_out(p) for p in rows], "count": count, "page": paging.page,
             "page_size": paging.page_size}
 

@@ -70,8 +70,9 @@ class Project(TimeStampedModel):
     name = models.CharField("项目名称", max_length=200)
     kind = models.CharField("工程类别", max_length=16, choices=Kind.choices, default=Kind.BUILDING)
     nature = models.CharField("建设性质", max_length=16, choices=Nature.choices, default=Nature.NEW)
+    # No index of its own: project_region_idx (region, -id) serves every district filter.
     region = models.ForeignKey("reference.Region", verbose_name="所在区", on_delete=models.PROTECT,
-                               related_name="+")
+                               related_name="+", db_index=False)
     address = models.CharField("建设地址", max_length=300, blank=True)
     # WGS-84, what phones report (DESIGN.md, Places).
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
