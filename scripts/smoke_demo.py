@@ -45,10 +45,15 @@ def main() -> int:
                 time.sleep(1)
             print(f"demo up after {time.monotonic() - started:.1f} s")
             client.get("/accounts/login/")
-            response = client.post("/accounts/login/", data={
-                "username": "gulou", "password": "Zhujian@2026",
-                "csrfmiddlewaretoken": client.cookies.get("csrftoken", ""),
-            }, headers={"Referer": f"{base}/accounts/login/"})
+            response = client.post(
+                "/accounts/login/",
+                data={
+                    "username": "gulou",
+                    "password": "Zhujian@2026",
+                    "csrfmiddlewaretoken": client.cookies.get("csrftoken", ""),
+                },
+                headers={"Referer": f"{base}/accounts/login/"},
+            )
             assert response.status_code == 200, response.status_code
             page = client.get("/registry/projects/").text
             count = re.search(r"共 (\d+) 条", page)

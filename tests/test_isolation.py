@@ -42,13 +42,23 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "projects/<int:project_id>/participants"): {"organization_id": 1, "role": "contractor"},
     ("PATCH", "enterprises/<int:enterprise_id>"): {"address": "新地址"},
     ("POST", "enterprises/<int:enterprise_id>/qualifications"): {
-        "category": "general", "specialty": "建筑工程", "grade": "一级", "certificate_no": "X1",
-        "valid_until": "2030-01-01"},
-    ("POST", "enterprises/<int:enterprise_id>/safety-licenses"): {"number": "X2", "valid_until": "2030-01-01"},
+        "category": "general",
+        "specialty": "建筑工程",
+        "grade": "一级",
+        "certificate_no": "X1",
+        "valid_until": "2030-01-01",
+    },
+    ("POST", "enterprises/<int:enterprise_id>/safety-licenses"): {
+        "number": "X2",
+        "valid_until": "2030-01-01",
+    },
     ("PATCH", "persons/<int:person_id>"): {"name": "李四"},
     ("POST", "persons/<int:person_id>/reveal"): {},
     ("POST", "persons/<int:person_id>/certificates"): {
-        "kind": "constructor", "number": "X3", "valid_until": "2030-01-01"},
+        "kind": "constructor",
+        "number": "X3",
+        "valid_until": "2030-01-01",
+    },
     ("DELETE", "me/tokens/<int:token_id>"): {},
 }
 
@@ -65,7 +75,11 @@ class Route:
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            ns = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            ns = (
+                f"{namespace}:{entry.namespace}"
+                if namespace and entry.namespace
+                else (entry.namespace or namespace)
+            )
             yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
         elif isinstance(entry, URLPattern):
             name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
@@ -98,11 +112,17 @@ def object_routes() -> list[Route]:
 
 
 def test_every_object_route_is_known() -> None:
-    unknown = [r for r in object_routes()
-               if not set(r.kwargs) <= CITY_WIDE_FOR_STAFF | PROJECT_SCOPED | OWNER_ONLY]
+    unknown = [
+        r for r in object_routes() if not set(r.kwargs) <= CITY_WIDE_FOR_STAFF | PROJECT_SCOPED | OWNER_ONLY
+    ]
     assert unknown == [], "routes with an id parameter the isolation test does not cover"
-    api_writes = {(m, r.pattern.removeprefix("api/v1/")) for r in object_routes() if r.is_api
-                  for m in r.methods if m != "GET"}
+    api_writes = {
+        (m, r.pattern.removeprefix("api/v1/"))
+        for r in object_routes()
+        if r.is_api
+        for m in r.methods
+        if m != "GET"
+    }
     assert api_writes == set(API_BODIES), "give every API write route a valid body in API_BODIES"
 
 
@@ -123,16 +143,33 @@ def world(city, make_project, make_enterprise, make_person, market_officer):
     project_b = make_project(region="320106", name="鼓楼区乙方住宅项目")
     project_a = make_project(region="320102", name="玄武区甲方住宅项目")
     person_y = make_person(name="王乙", employer=y.organization)
-    participant_b = services.add_participant(actor=market_officer, project=project_b, organization=y.organization,
-                                             role="contractor", key_person=person_y,
-                                             key_person_role="project_manager")
-    services.add_participant(actor=market_officer, project=project_a, organization=x.organization,
-                             role="contractor")
+    participant_b = services.add_participant(
+        actor=market_officer,
+        project=project_b,
+        organization=y.organization,
+        role="contractor",
+        key_person=person_y,
+        key_person_role="project_manager",
+    )
+    services.add_participant(
+        actor=market_officer, project=project_a, organization=x.organization, role="contractor"
+    )
     qualification_y = services.add_qualification(
-        actor=market_officer, enterprise=y, category="general", specialty="建筑工程", grade="一级",
-        certificate_no="D232000001", valid_until=__import__("datetime").date(2030, 1, 1))
-    certificate_y = services.add_certificate(actor=market_officer, person=person_y, kind="constructor",
-                                             number="苏132000001", valid_until=__import__("datetime").date(2030, 1, 1))
+        actor=market_officer,
+        enterprise=y,
+        category="general",
+        specialty="建筑工程",
+        grade="一级",
+        certificate_no="D232000001",
+        valid_until=__import__("datetime").date(2030, 1, 1),
+    )
+    certificate_y = services.add_certificate(
+        actor=market_officer,
+        person=person_y,
+        kind="constructor",
+        number="苏132000001",
+        valid_until=__import__("datetime").date(2030, 1, 1),
+    )
     staff_a = city.user("xuanwu", "district:320102", "district_staff")
     staff_b = city.user("gulou_b", "district:320106", "district_staff")
     enterprise_user_x = city.user("x_user", "district:320102", "applicant")
@@ -140,11 +177,20 @@ def world(city, make_project, make_enterprise, make_person, market_officer):
     enterprise_user_x.save()
     token_b, _ = mint_personal_token(user=staff_b, name="b")
     return {
-        "staff_a": staff_a, "enterprise_user_x": enterprise_user_x, "staff_b": staff_b,
-        "ids": {"project_id": project_b.pk, "participant_id": participant_b.pk, "enterprise_id": y.pk,
-                "qualification_id": qualification_y.pk, "person_id": person_y.pk,
-                "certificate_id": certificate_y.pk, "token_id": token_b.pk},
-        "project_a": project_a, "project_b": project_b,
+        "staff_a": staff_a,
+        "enterprise_user_x": enterprise_user_x,
+        "staff_b": staff_b,
+        "ids": {
+            "project_id": project_b.pk,
+            "participant_id": participant_b.pk,
+            "enterprise_id": y.pk,
+            "qualification_id": qualification_y.pk,
+            "person_id": person_y.pk,
+            "certificate_id": certificate_y.pk,
+            "token_id": token_b.pk,
+        },
+        "project_a": project_a,
+        "project_b": project_b,
     }
 
 

@@ -50,7 +50,7 @@ def _check_depth(value: Any, budget: int) -> None:
 api = NinjaAPI(
     title="住建监管平台 API",
     version="v1",
-    description=f"zhujian {__version__}. 错误统一为 {{\"error\": {{\"code\", \"message\", \"fields\"}}}}。",
+    description=f'zhujian {__version__}. 错误统一为 {{"error": {{"code", "message", "fields"}}}}。',
     urls_namespace="api",
     auth=API_AUTH,
     parser=StrictJSONParser(),
@@ -58,10 +58,12 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str,
-           fields: dict[str, list[str]] | None = None) -> HttpResponse:
-    return api.create_response(request, {"error": {"code": code, "message": message, "fields": fields or {}}},
-                               status=status)
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
 
 
 @api.exception_handler(DomainError)

@@ -94,9 +94,7 @@ def production_secrets() -> dict[str, object]:
         if not env_str(name)
     ]
     if missing:
-        raise ImproperlyConfigured(
-            "production mode needs these environment variables: " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("production mode needs these environment variables: " + ", ".join(missing))
     # ZHUJIAN_FIELD_KEYS: "k2:<32 hex>,k1:<32 hex>" — the first is the current key.
     keys: dict[str, str] = {}
     for item in env_str("ZHUJIAN_FIELD_KEYS").split(","):

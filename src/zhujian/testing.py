@@ -45,8 +45,13 @@ class City:
     def user(self, username: str, org_key: str, *roles: str) -> User:
         from zhujian.accounts.services import create_user
 
-        return create_user(username=username, full_name=username, organization=self.orgs[org_key],
-                           password="Test-pass-123", role_codes=roles)
+        return create_user(
+            username=username,
+            full_name=username,
+            organization=self.orgs[org_key],
+            password="Test-pass-123",
+            role_codes=roles,
+        )
 
 
 @pytest.fixture
@@ -71,8 +76,13 @@ def make_enterprise(market_officer: User) -> Callable[..., Any]:
 
     def make(name: str | None = None, roles: tuple[str, ...] = ("contractor",), **kwargs: Any) -> Any:
         n = next(_counter)
-        return services.create_enterprise(actor=market_officer, uscc=valid_uscc(n),
-                                          name=name or f"测试企业{n}有限公司", roles=list(roles), **kwargs)
+        return services.create_enterprise(
+            actor=market_officer,
+            uscc=valid_uscc(n),
+            name=name or f"测试企业{n}有限公司",
+            roles=list(roles),
+            **kwargs,
+        )
 
     return make
 
@@ -82,8 +92,13 @@ def make_project(market_officer: User) -> Callable[..., Any]:
     from zhujian.registry import services
 
     def make(region: str = "320106", name: str | None = None, **kwargs: Any) -> Any:
-        return services.create_project(actor=market_officer, code=project_code(region),
-                                       name=name or f"测试项目{next(_counter)}", region_code=region, **kwargs)
+        return services.create_project(
+            actor=market_officer,
+            code=project_code(region),
+            name=name or f"测试项目{next(_counter)}",
+            region_code=region,
+            **kwargs,
+        )
 
     return make
 
@@ -93,8 +108,9 @@ def make_person(market_officer: User) -> Callable[..., Any]:
     from zhujian.registry import services
 
     def make(name: str = "张三", employer: Organization | None = None, **kwargs: Any) -> Any:
-        return services.create_person(actor=market_officer, name=name, id_number=valid_id_number(),
-                                      employer=employer, **kwargs)
+        return services.create_person(
+            actor=market_officer, name=name, id_number=valid_id_number(), employer=employer, **kwargs
+        )
 
     return make
 

@@ -33,9 +33,13 @@ def me(request: HttpRequest) -> Any:
     user: Any = request.user
     scope = scope_of(user)
     return {
-        "id": user.pk, "username": user.username, "full_name": user.full_name,
-        "organization": user.organization.name if user.organization else None, "scope": scope.kind.value,
-        "region_code": scope.region_code, "roles": [r.code for r in user.roles.all()],
+        "id": user.pk,
+        "username": user.username,
+        "full_name": user.full_name,
+        "organization": user.organization.name if user.organization else None,
+        "scope": scope.kind.value,
+        "region_code": scope.region_code,
+        "roles": [r.code for r in user.roles.all()],
     }
 
 
@@ -68,8 +72,11 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post("/me/tokens", response={201: TokenCreatedOut}, auth=[session_auth], summary="创建个人令牌")
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     # Minted from a logged-in browser session only, never from another token.
-    token, raw = services.mint_personal_token(user=request.user, name=payload.name,  # type: ignore[arg-type]
-                                              expires_at=payload.expires_at)
+    token, raw = services.mint_personal_token(
+        user=request.user,  # type: ignore[arg-type]  # session_auth guarantees a User
+        name=payload.name,
+        expires_at=payload.expires_at,
+    )
     return Status(201, {**TokenOut.model_validate(token).model_dump(), "token": raw})
 
 

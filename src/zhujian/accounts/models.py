@@ -28,7 +28,11 @@ class Organization(TimeStampedModel):
         "reference.Region", verbose_name="行政区划", on_delete=models.PROTECT, related_name="+"
     )
     parent = models.ForeignKey(
-        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # What kind of department this is (发改, 规划和自然资源, 住建, …): approvals route items by it.
@@ -79,7 +83,11 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=64, blank=True)
     kind = models.CharField("类别", max_length=16, choices=Kind.choices, default=Kind.PERSON)
     organization = models.ForeignKey(
-        Organization, verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")

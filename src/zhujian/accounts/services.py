@@ -32,8 +32,11 @@ def sync_roles() -> int:
         for spec in ROLES:
             role, _ = Role.objects.update_or_create(
                 code=spec.code,
-                defaults={"name": spec.name, "description": spec.description,
-                          "is_separated_admin": spec.separated_admin},
+                defaults={
+                    "name": spec.name,
+                    "description": spec.description,
+                    "is_separated_admin": spec.separated_admin,
+                },
             )
             role.permissions.set([perms[name] for name in spec.permissions if name in perms])
         audit.record(action="accounts.roles.sync", count=len(ROLES))
@@ -55,8 +58,13 @@ def system_principal() -> User:
 
 
 def create_organization(
-    *, name: str, kind: str, region_code: str, parent: Organization | None = None,
-    department_kind: str = "", actor: Any = None,
+    *,
+    name: str,
+    kind: str,
+    region_code: str,
+    parent: Organization | None = None,
+    department_kind: str = "",
+    actor: Any = None,
 ) -> Organization:
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -68,8 +76,9 @@ def create_organization(
         raise ValidationError("机构信息有误", fields=errors)
     with transaction.atomic():
         if Organization.objects.filter(kind=kind, region_id=region_code, name=name).exists():
-            raise ValidationError("同一区划下已有同名机构", code="duplicate",
-                                  fields={"name": ["同一区划下已有同名机构"]})
+            raise ValidationError(
+                "同一区划下已有同名机构", code="duplicate", fields={"name": ["同一区划下已有同名机构"]}
+            )
         org = Organization.objects.create(
             name=name, kind=kind, region_id=region_code, parent=parent, department_kind=department_kind
         )
@@ -78,8 +87,14 @@ def create_organization(
 
 
 def create_user(
-    *, username: str, full_name: str, organization: Organization | None, password: str | None,
-    role_codes: list[str] | tuple[str, ...] = (), actor: Any = None, email: str = "",
+    *,
+    username: str,
+    full_name: str,
+    organization: Organization | None,
+    password: str | None,
+    role_codes: list[str] | tuple[str, ...] = (),
+    actor: Any = None,
+    email: str = "",
 ) -> User:
     username = (username or "").strip()
     if not username:
@@ -94,8 +109,9 @@ def create_user(
             user.set_unusable_password()
         user.save()
         _set_roles(user, role_codes)
-        audit.record(action="accounts.user.create", actor=actor, obj=user,
-                     detail={"roles": sorted(role_codes)})
+        audit.record(
+            action="accounts.user.create", actor=actor, obj=user, detail={"roles": sorted(role_codes)}
+        )
     return user
 
 
@@ -103,8 +119,11 @@ def _set_roles(user: User, role_codes: list[str] | tuple[str, ...]) -> None:
     codes = set(role_codes)
     if len(codes & SEPARATED_ADMIN_CODES) > 1:
         # 三员分立: system, security and audit administration never sit with one person.
-        raise ValidationError("系统管理员、安全管理员、审计管理员不得由同一用户兼任", code="separated_admin",
-                              fields={"roles": ["三员角色互斥"]})
+        raise ValidationError(
+            "系统管理员、安全管理员、审计管理员不得由同一用户兼任",
+            code="separated_admin",
+            fields={"roles": ["三员角色互斥"]},
+        )
     roles = list(Role.objects.filter(code__in=codes))
     missing = codes - {r.code for r in roles}
     if missing:
@@ -115,8 +134,9 @@ def _set_roles(user: User, role_codes: list[str] | tuple[str, ...]) -> None:
 def set_user_roles(*, user: User, role_codes: list[str], actor: Any) -> User:
     with transaction.atomic():
         _set_roles(user, role_codes)
-        audit.record(action="accounts.user.roles", actor=actor, obj=user,
-                     detail={"roles": sorted(role_codes)})
+        audit.record(
+            action="accounts.user.roles", actor=actor, obj=user, detail={"roles": sorted(role_codes)}
+        )
     return user
 
 
@@ -124,12 +144,18 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _new_token(*, user: User, kind: str, name: str, created_by: User | None,
-               expires_at: datetime | None) -> tuple[ApiToken, str]:
+def _new_token(
+    *, user: User, kind: str, name: str, created_by: User | None, expires_at: datetime | None
+) -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
     token = ApiToken.objects.create(
-        user=user, kind=kind, name=name.strip() or "API 令牌", token_hash=_hash_token(raw),
-        prefix=raw[:10], created_by=created_by, expires_at=expires_at,
+        user=user,
+        kind=kind,
+        name=name.strip() or "API 令牌",
+        token_hash=_hash_token(raw),
+        prefix=raw[:10],
+        created_by=created_by,
+        expires_at=expires_at,
     )
     return token, raw
 
@@ -137,18 +163,24 @@ def _new_token(*, user: User, kind: str, name: str, created_by: User | None,
 def mint_personal_token(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A personal token for a logged-in person. The raw value is returned once and never stored."""
     if user.kind != User.Kind.PERSON or not user.is_active:
-        audit.record(action="access.denied", actor=user, outcome="denied",
-                     detail={"operation": "accounts.token.mint"})
+        audit.record(
+            action="access.denied", actor=user, outcome="denied", detail={"operation": "accounts.token.mint"}
+        )
         raise PermissionDenied("只有在岗人员可以创建个人令牌")
     with transaction.atomic():
-        token, raw = _new_token(user=user, kind=ApiToken.Kind.PERSONAL, name=name,
-                                created_by=user, expires_at=expires_at)
+        token, raw = _new_token(
+            user=user, kind=ApiToken.Kind.PERSONAL, name=name, created_by=user, expires_at=expires_at
+        )
         audit.record(action="accounts.token.mint", actor=user, obj=token, detail={"kind": "personal"})
     return token, raw
 
 
 def issue_machine_token(
-    *, organization: Organization, name: str, actor: User, expires_at: datetime | None = None,
+    *,
+    organization: Organization,
+    name: str,
+    actor: User,
+    expires_at: datetime | None = None,
     role_codes: tuple[str, ...] = (),
 ) -> tuple[ApiToken, str]:
     """An organisation-scoped token for a system (a lab, the finance system), by the system admin.
@@ -157,20 +189,33 @@ def issue_machine_token(
     """
     if not actor.has_perm("accounts.issue_machine_token"):
         # Every permission denial is audited (DESIGN.md, Audit).
-        audit.record(action="access.denied", actor=actor, outcome="denied",
-                     detail={"permission": "accounts.issue_machine_token", "organization": organization.pk})
+        audit.record(
+            action="access.denied",
+            actor=actor,
+            outcome="denied",
+            detail={"permission": "accounts.issue_machine_token", "organization": organization.pk},
+        )
         raise PermissionDenied("只有系统管理员可以签发系统令牌")
     with transaction.atomic():
         username = f"machine-{organization.pk}-{secrets.token_hex(4)}"
-        principal = User(username=username, full_name=f"{organization.name}（系统接入）",
-                         kind=User.Kind.MACHINE, organization=organization)
+        principal = User(
+            username=username,
+            full_name=f"{organization.name}（系统接入）",
+            kind=User.Kind.MACHINE,
+            organization=organization,
+        )
         principal.set_unusable_password()
         principal.save()
         _set_roles(principal, role_codes)
-        token, raw = _new_token(user=principal, kind=ApiToken.Kind.MACHINE, name=name,
-                                created_by=actor, expires_at=expires_at)
-        audit.record(action="accounts.token.issue_machine", actor=actor, obj=token,
-                     detail={"organization": organization.pk, "roles": sorted(role_codes)})
+        token, raw = _new_token(
+            user=principal, kind=ApiToken.Kind.MACHINE, name=name, created_by=actor, expires_at=expires_at
+        )
+        audit.record(
+            action="accounts.token.issue_machine",
+            actor=actor,
+            obj=token,
+            detail={"organization": organization.pk, "roles": sorted(role_codes)},
+        )
     return token, raw
 
 
@@ -185,8 +230,8 @@ def revoke_token(*, token: ApiToken, actor: User) -> ApiToken:
 
 def _user_by_token_sql() -> str:
     user, token = User._meta.db_table, ApiToken._meta.db_table
-    return (  # noqa: S608 - table names from the models, values as parameters
-        f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "
+    return (
+        f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "  # noqa: S608
         f"FROM {user} u JOIN {token} t ON t.user_id = u.id "
         f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) "
         f"AND u.is_active"
@@ -221,7 +266,9 @@ def authenticate_token(raw: str) -> User | None:
 def record_login(*, user: User | None, username: str, success: bool) -> None:
     """Every login attempt is audited; the username is kept even when no such user exists."""
     audit.record(
-        action="accounts.login", actor=user if success else None, actor_label=username[:150],
+        action="accounts.login",
+        actor=user if success else None,
+        actor_label=username[:150],
         outcome="success" if success else "failed",
     )
 

@@ -64,8 +64,10 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
     raw_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, raw_token = services.mint_personal_token(user=request.user,  # type: ignore[arg-type]
-                                                        name=form.cleaned_data["name"])
+            _, raw_token = services.mint_personal_token(
+                user=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+            )
             form = TokenForm()
         except DomainError as exc:
             apply_domain_error(form, exc)

@@ -20,7 +20,10 @@ def get_visible(model: type[M], user: Any, pk: Any, *, select_related: tuple[str
         return obj
     if manager.filter(pk=pk).exists():
         audit.record(
-            action="access.denied", actor=user, outcome="denied",
-            object_type=model._meta.label_lower, object_id=str(pk),
+            action="access.denied",
+            actor=user,
+            outcome="denied",
+            object_type=model._meta.label_lower,
+            object_id=str(pk),
         )
     raise NotFound()

@@ -12,8 +12,18 @@ from zhujian.audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "occurred_at", "actor_label", "action", "outcome", "object_type", "object_id",
-                    "object_repr", "channel", "ip")
+    list_display = (
+        "id",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "outcome",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "channel",
+        "ip",
+    )
     list_filter = ("outcome", "channel")
     search_fields = ("=action", "=object_type", "=object_id", "=actor_label", "=request_id", "=ip")
     ordering = ("-id",)

@@ -29,8 +29,14 @@ class AuditEvent(models.Model):
     # DO_NOTHING without a constraint: deleting a user must never cascade into (or be blocked by)
     # the append-only table; actor_label keeps the record readable after the user is gone.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     actor_label = models.CharField("操作人标识", max_length=150, blank=True)
     # Plain text, not GenericIPAddressField: PostgreSQL's inet would re-format the value and the

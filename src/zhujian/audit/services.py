@@ -115,8 +115,16 @@ def record(
     no plaintext personal data: pass masked values.
     """
     fields = _build_fields(
-        action=action, actor=actor, obj=obj, object_type=object_type, object_id=object_id,
-        object_repr=object_repr, outcome=outcome, detail=detail, count=count, digest=digest,
+        action=action,
+        actor=actor,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        outcome=outcome,
+        detail=detail,
+        count=count,
+        digest=digest,
         actor_label=actor_label,
     )
     using = _db()
@@ -139,7 +147,12 @@ def record_bulk(
     """One record for bulk work (an import, a seed, a telemetry batch): how many rows, and the SM3
     of the payload (see :func:`payload_digest`) so the batch can later be matched to its source."""
     return record(
-        action=action, actor=actor, obj=obj, count=count, digest=payload_digest, detail=detail,
+        action=action,
+        actor=actor,
+        obj=obj,
+        count=count,
+        digest=payload_digest,
+        detail=detail,
         outcome=outcome,
     )
 
@@ -404,8 +417,16 @@ def purge_before(*, cutoff: datetime, actor: Any, using: str | None = None) -> i
             cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last_id])  # noqa: S608 - our table
             deleted = cursor.rowcount
         anchor = _build_fields(
-            action=ANCHOR_ACTION, actor=actor, obj=None, object_type="", object_id="", object_repr="",
-            outcome=Outcome.SUCCESS, count=deleted, digest="", actor_label="",
+            action=ANCHOR_ACTION,
+            actor=actor,
+            obj=None,
+            object_type="",
+            object_id="",
+            object_repr="",
+            outcome=Outcome.SUCCESS,
+            count=deleted,
+            digest="",
+            actor_label="",
             detail={
                 "cutoff": chain.format_time(cutoff),
                 "purged_through_id": last_id,

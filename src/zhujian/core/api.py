@@ -28,12 +28,17 @@ class PageParams(Schema):
 
 class PageResult(NamedTuple):
     rows: list[Any]
-    count: int
-    count_capped: bool = False
+    total: int
+    total_capped: bool = False
 
 
-def page_slice(queryset: QuerySet[Any], params: PageParams, *, count_queryset: QuerySet[Any] | None = None,
-               count_cap: int | None = None) -> PageResult:
+def page_slice(
+    queryset: QuerySet[Any],
+    params: PageParams,
+    *,
+    count_queryset: QuerySet[Any] | None = None,
+    count_cap: int | None = None,
+) -> PageResult:
     """The rows of the requested page and the total count.
 
     The page is read first: when it is neither full nor empty, or it is an empty first page, it is
@@ -44,13 +49,13 @@ def page_slice(queryset: QuerySet[Any], params: PageParams, *, count_queryset: Q
     (docs/decisions/0009-list-performance.md).
     """
     start = (params.page - 1) * params.page_size
-    rows = list(queryset[start:start + params.page_size])
+    rows = list(queryset[start : start + params.page_size])
     if 0 < len(rows) < params.page_size or (not rows and start == 0):
         return PageResult(rows, start + len(rows))
     counted = queryset if count_queryset is None else count_queryset
     if count_cap is None:
         return PageResult(rows, counted.count())
-    count = counted[:count_cap + 1].count()
+    count = counted[: count_cap + 1].count()
     return PageResult(rows, min(count, count_cap), count > count_cap)
 
 

@@ -75,8 +75,9 @@ def uninstall(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
         schema_editor.execute(sql)
 
 
-def install_partitions(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str,
-                       values: list[str]) -> None:
+def install_partitions(
+    schema_editor: BaseDatabaseSchemaEditor, table: str, column: str, values: list[str]
+) -> None:
     """One partial GIN index per value of ``column`` (PostgreSQL only).
 
     A district user's searches always carry ``region_id = '<district>'``; with an index holding only
@@ -109,7 +110,7 @@ def matching(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
         )
     else:
         condition = RawSQL(
-            f"\"{table}\".\"search_vector\" @@ to_tsquery('simple', %s)",
+            f'"{table}"."search_vector" @@ to_tsquery(\'simple\', %s)',
             [search.tsquery_expression(terms)],
             output_field=BooleanField(),
         )

@@ -70,6 +70,7 @@ class DomainErrorMiddleware:
 
             return defaults.permission_denied(request, DjangoPermissionDenied(exception.message))
         if isinstance(exception, DomainError):
-            return HttpResponse(exception.message, status=exception.status,
-                                content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                exception.message, status=exception.status, content_type="text/plain; charset=utf-8"
+            )
         return None

@@ -25,12 +25,22 @@ class Credential:
     note: str
 
 
-def _enterprise_user(username: str, full_name: str, participant: Participant | None, roles: tuple[str, ...],
-                     person_index: int = 0) -> None:
+def _enterprise_user(
+    username: str,
+    full_name: str,
+    participant: Participant | None,
+    roles: tuple[str, ...],
+    person_index: int = 0,
+) -> None:
     if participant is None or User.objects.filter(username=username).exists():
         return
-    user = create_user(username=username, full_name=full_name, organization=participant.organization,
-                       password=accounts_seed.DEMO_PASSWORD, role_codes=roles)
+    user = create_user(
+        username=username,
+        full_name=full_name,
+        organization=participant.organization,
+        password=accounts_seed.DEMO_PASSWORD,
+        role_codes=roles,
+    )
     people = list(participant.organization.people.order_by("id"))
     if len(people) > person_index and people[person_index].user_id is None:
         person = people[person_index]
@@ -42,15 +52,22 @@ def _enterprise_user(username: str, full_name: str, participant: Participant | N
 
 def seed_enterprise_users() -> list[Credential]:
     def first(role: str) -> Participant | None:
-        return (Participant.objects.filter(role=role, project__stage=Project.Stage.UNDER_CONSTRUCTION,
-                                           project__region_id="320106")
-                .select_related("organization").order_by("id").first())
+        return (
+            Participant.objects.filter(
+                role=role, project__stage=Project.Stage.UNDER_CONSTRUCTION, project__region_id="320106"
+            )
+            .select_related("organization")
+            .order_by("id")
+            .first()
+        )
 
     contractor = first(Participant.Role.CONTRACTOR)
     _enterprise_user("builder", "建设单位申报人", first(Participant.Role.BUILDER), ("applicant",))
     _enterprise_user("pm", "项目经理", contractor, ("project_manager",), person_index=0)
     _enterprise_user("safety", "安全员", contractor, ("safety_officer",), person_index=3)
-    _enterprise_user("supervisor", "监理工程师", first(Participant.Role.SUPERVISOR), ("supervising_engineer",))
+    _enterprise_user(
+        "supervisor", "监理工程师", first(Participant.Role.SUPERVISOR), ("supervising_engineer",)
+    )
     return [
         Credential("builder", accounts_seed.DEMO_PASSWORD, "建设单位申报人：本单位参建项目"),
         Credential("pm", accounts_seed.DEMO_PASSWORD, "施工单位项目经理：本单位参建项目"),
@@ -67,8 +84,9 @@ def issue_lab_token() -> str | None:
     admin = User.objects.filter(username="sysadmin").first()
     if lab is None or admin is None:
         return None
-    _, raw = issue_machine_token(organization=lab.organization, name="检测报告上报接口", actor=admin,
-                                 role_codes=("lab",))
+    _, raw = issue_machine_token(
+        organization=lab.organization, name="检测报告上报接口", actor=admin, role_codes=("lab",)
+    )
     return raw
 
 
@@ -79,4 +97,6 @@ def seed_city(*, projects: int = 2200, enterprises: int = 850) -> list[Credentia
     if not Project.objects.exists():
         registry_seed.seed_registry(projects=projects, enterprises=enterprises)
     enterprise_credentials = seed_enterprise_users()
-    return [Credential(s.username, accounts_seed.DEMO_PASSWORD, s.note) for s in staff] + enterprise_credentials
+    return [
+        Credential(s.username, accounts_seed.DEMO_PASSWORD, s.note) for s in staff
+    ] + enterprise_credentials

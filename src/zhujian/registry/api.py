@@ -41,6 +41,7 @@ class StrictIn(Schema):
 
 # ---------------------------------------------------------------- projects
 
+
 class ProjectRow(Schema):
     id: int
     code: str
@@ -102,8 +103,18 @@ class ProjectCreateIn(ProjectFieldsIn):
     region_code: str = Field(..., max_length=6, description="所在区 GB/T 2260 代码")
 
 
-_ROW_FIELDS = ("id", "code", "name", "kind", "region_id", "stage", "status",
-               "planned_start", "planned_completion", "is_key_project")
+_ROW_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "region_id",
+    "stage",
+    "status",
+    "planned_start",
+    "planned_completion",
+    "is_key_project",
+)
 # A keyword search counts at most this many matches (docs/decisions/0009-list-performance.md).
 SEARCH_COUNT_CAP = 1000
 
@@ -114,21 +125,41 @@ _CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"
 
 def _row(values: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {
-        "id": values["id"], "code": values["code"], "name": values["name"], "kind": values["kind"],
-        "kind_label": KIND_LABELS.get(values["kind"], ""), "region_code": values["region_id"],
-        "region_name": names.get(values["region_id"], values["region_id"]), "stage": values["stage"],
-        "stage_label": STAGE_LABELS.get(values["stage"], ""), "status": values["status"],
-        "status_label": STATUS_LABELS.get(values["status"], ""), "planned_start": values["planned_start"],
-        "planned_completion": values["planned_completion"], "is_key_project": values["is_key_project"],
+        "id": values["id"],
+        "code": values["code"],
+        "name": values["name"],
+        "kind": values["kind"],
+        "kind_label": KIND_LABELS.get(values["kind"], ""),
+        "region_code": values["region_id"],
+        "region_name": names.get(values["region_id"], values["region_id"]),
+        "stage": values["stage"],
+        "stage_label": STAGE_LABELS.get(values["stage"], ""),
+        "status": values["status"],
+        "status_label": STATUS_LABELS.get(values["status"], ""),
+        "planned_start": values["planned_start"],
+        "planned_completion": values["planned_completion"],
+        "is_key_project": values["is_key_project"],
     }
 
 
 def project_out(project: Project) -> dict[str, Any]:
     data = _row({f: getattr(project, f) for f in _ROW_FIELDS}, {project.region_id: project.region.name})
-    data.update({
-        f: getattr(project, f) for f in ("nature", "address", "longitude", "latitude", "investment",
-                                          "floor_area", "height", "actual_start", "actual_completion")
-    })
+    data.update(
+        {
+            f: getattr(project, f)
+            for f in (
+                "nature",
+                "address",
+                "longitude",
+                "latitude",
+                "investment",
+                "floor_area",
+                "height",
+                "actual_start",
+                "actual_completion",
+            )
+        }
+    )
     data["warnings"] = getattr(project, "warnings", [])
     return data
 
@@ -136,11 +167,17 @@ def project_out(project: Project) -> dict[str, Any]:
 @router.get("/projects", response=ProjectPage, summary="项目列表")
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter], paging: Query[PageParams]) -> Any:
     projects = selectors.projects(request.user, filters)
-    page = page_slice(projects.values(*_ROW_FIELDS), paging,
-                      count_cap=SEARCH_COUNT_CAP if filters.q else None)
+    page = page_slice(
+        projects.values(*_ROW_FIELDS), paging, count_cap=SEARCH_COUNT_CAP if filters.q else None
+    )
     names = region_names()
-    body = {"items": [_row(v, names) for v in page.rows], "count": page.count,
-            "count_capped": page.count_capped, "page": paging.page, "page_size": paging.page_size}
+    body = {
+        "items": [_row(v, names) for v in page.rows],
+        "count": page.total,
+        "count_capped": page.total_capped,
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
     # Rendered as Ninja renders a ProjectPage, without re-validating it field by field (that took more
     # time than the rest of the request's Python): every value comes from a typed column of .values().
     return HttpResponse(_RENDERER.render(request, body, response_status=200), content_type=_CONTENT_TYPE)
@@ -149,8 +186,13 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], paging: Q
 @router.post("/projects", response={201: ProjectOut}, summary="登记项目")
 def create_project(request: HttpRequest, payload: ProjectCreateIn) -> Any:
     data = payload.model_dump(exclude_unset=True)
-    project = services.create_project(actor=request.user, code=data.pop("code"), name=data.pop("name"),
-                                      region_code=data.pop("region_code"), **data)
+    project = services.create_project(
+        actor=request.user,
+        code=data.pop("code"),
+        name=data.pop("name"),
+        region_code=data.pop("region_code"),
+        **data,
+    )
     return Status(201, project_out(project))
 
 
@@ -187,9 +229,14 @@ class ParticipantIn(StrictIn):
 
 def participant_out(p: Participant) -> dict[str, Any]:
     return {
-        "id": p.pk, "project_id": p.project_id, "organization_id": p.organization_id,
-        "organization_name": p.organization.name, "role": p.role, "role_label": p.get_role_display(),
-        "key_person_id": p.key_person_id, "key_person_name": p.key_person.name if p.key_person else None,
+        "id": p.pk,
+        "project_id": p.project_id,
+        "organization_id": p.organization_id,
+        "organization_name": p.organization.name,
+        "role": p.role,
+        "role_label": p.get_role_display(),
+        "key_person_id": p.key_person_id,
+        "key_person_name": p.key_person.name if p.key_person else None,
         "key_person_role": p.key_person_role,
     }
 
@@ -200,7 +247,9 @@ def list_participants(request: HttpRequest, project_id: int) -> Any:
     return [participant_out(p) for p in selectors.participants_of(request.user, project)]
 
 
-@router.post("/projects/{int:project_id}/participants", response={201: ParticipantOut}, summary="添加参建单位")
+@router.post(
+    "/projects/{int:project_id}/participants", response={201: ParticipantOut}, summary="添加参建单位"
+)
 def add_participant(request: HttpRequest, project_id: int, payload: ParticipantIn) -> Any:
     project = selectors.project(request.user, project_id)
     ent = Enterprise.objects.visible_to(request.user).filter(organization_id=payload.organization_id).first()
@@ -213,8 +262,12 @@ def add_participant(request: HttpRequest, project_id: int, payload: ParticipantI
             raise ValidationError("人员不存在", fields={"key_person_id": ["人员不存在"]})
     try:
         participant = services.add_participant(
-            actor=request.user, project=project, organization=ent.organization, role=payload.role,
-            key_person=key_person, key_person_role=payload.key_person_role or "",
+            actor=request.user,
+            project=project,
+            organization=ent.organization,
+            role=payload.role,
+            key_person=key_person,
+            key_person_role=payload.key_person_role or "",
         )
     except DomainError as exc:
         raise exc.renamed({"organization": "organization_id", "key_person": "key_person_id"}) from exc
@@ -227,6 +280,7 @@ def get_participant(request: HttpRequest, participant_id: int) -> Any:
 
 
 # ---------------------------------------------------------------- enterprises
+
 
 class EnterpriseOut(Schema):
     id: int
@@ -265,17 +319,30 @@ class EnterpriseCreateIn(EnterpriseFieldsIn):
 
 def enterprise_out(e: Enterprise) -> dict[str, Any]:
     return {
-        "id": e.pk, "organization_id": e.organization_id, "uscc": e.uscc, "name": e.name,
-        "roles": e.role_codes, "role_labels": e.role_labels, "legal_representative": e.legal_representative,
-        "address": e.address, "registered_capital": e.registered_capital, "established_on": e.established_on,
+        "id": e.pk,
+        "organization_id": e.organization_id,
+        "uscc": e.uscc,
+        "name": e.name,
+        "roles": e.role_codes,
+        "role_labels": e.role_labels,
+        "legal_representative": e.legal_representative,
+        "address": e.address,
+        "registered_capital": e.registered_capital,
+        "established_on": e.established_on,
     }
 
 
 @router.get("/enterprises", response=EnterprisePage, summary="企业列表")
-def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter], paging: Query[PageParams]) -> Any:
+def list_enterprises(
+    request: HttpRequest, filters: Query[EnterpriseFilter], paging: Query[PageParams]
+) -> Any:
     rows, count, _ = page_slice(selectors.enterprises(request.user, filters), paging)
-    return {"items": [enterprise_out(e) for e in rows], "count": count, "page": paging.page,
-            "page_size": paging.page_size}
+    return {
+        "items": [enterprise_out(e) for e in rows],
+        "count": count,
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
 
 
 @router.post("/enterprises", response={201: EnterpriseOut}, summary="登记企业")
@@ -293,8 +360,11 @@ def get_enterprise(request: HttpRequest, enterprise_id: int) -> Any:
 @router.patch("/enterprises/{int:enterprise_id}", response=EnterpriseOut, summary="修改企业")
 def update_enterprise(request: HttpRequest, enterprise_id: int, payload: EnterpriseFieldsIn) -> Any:
     ent = selectors.enterprise(request.user, enterprise_id)
-    return enterprise_out(services.update_enterprise(actor=request.user, enterprise=ent,
-                                                     changes=payload.model_dump(exclude_unset=True)))
+    return enterprise_out(
+        services.update_enterprise(
+            actor=request.user, enterprise=ent, changes=payload.model_dump(exclude_unset=True)
+        )
+    )
 
 
 class QualificationOut(Schema):
@@ -319,14 +389,17 @@ class QualificationIn(StrictIn):
     valid_until: date
 
 
-@router.get("/enterprises/{int:enterprise_id}/qualifications", response=list[QualificationOut], summary="企业资质")
+@router.get(
+    "/enterprises/{int:enterprise_id}/qualifications", response=list[QualificationOut], summary="企业资质"
+)
 def list_qualifications(request: HttpRequest, enterprise_id: int) -> Any:
     ent = selectors.enterprise(request.user, enterprise_id)
     return list(selectors.qualifications_of(request.user, ent))
 
 
-@router.post("/enterprises/{int:enterprise_id}/qualifications", response={201: QualificationOut},
-             summary="添加资质")
+@router.post(
+    "/enterprises/{int:enterprise_id}/qualifications", response={201: QualificationOut}, summary="添加资质"
+)
 def add_qualification(request: HttpRequest, enterprise_id: int, payload: QualificationIn) -> Any:
     ent = selectors.enterprise(request.user, enterprise_id)
     return Status(201, services.add_qualification(actor=request.user, enterprise=ent, **payload.model_dump()))
@@ -353,21 +426,30 @@ class SafetyLicenseIn(StrictIn):
     valid_until: date
 
 
-@router.get("/enterprises/{int:enterprise_id}/safety-licenses", response=list[SafetyLicenseOut],
-            summary="安全生产许可证")
+@router.get(
+    "/enterprises/{int:enterprise_id}/safety-licenses",
+    response=list[SafetyLicenseOut],
+    summary="安全生产许可证",
+)
 def list_safety_licenses(request: HttpRequest, enterprise_id: int) -> Any:
     ent = selectors.enterprise(request.user, enterprise_id)
     return list(selectors.safety_licenses_of(request.user, ent))
 
 
-@router.post("/enterprises/{int:enterprise_id}/safety-licenses", response={201: SafetyLicenseOut},
-             summary="添加安全生产许可证")
+@router.post(
+    "/enterprises/{int:enterprise_id}/safety-licenses",
+    response={201: SafetyLicenseOut},
+    summary="添加安全生产许可证",
+)
 def add_safety_license(request: HttpRequest, enterprise_id: int, payload: SafetyLicenseIn) -> Any:
     ent = selectors.enterprise(request.user, enterprise_id)
-    return Status(201, services.add_safety_license(actor=request.user, enterprise=ent, **payload.model_dump()))
+    return Status(
+        201, services.add_safety_license(actor=request.user, enterprise=ent, **payload.model_dump())
+    )
 
 
 # ---------------------------------------------------------------- persons
+
 
 class PersonOut(Schema):
     id: int
@@ -406,8 +488,12 @@ class PersonRevealOut(Schema):
 
 def person_out(p: Person) -> dict[str, Any]:
     return {
-        "id": p.pk, "name": p.name, "gender": p.gender, "id_number": p.id_number_masked,
-        "phone": p.phone_masked, "employer_id": p.employer_id,
+        "id": p.pk,
+        "name": p.name,
+        "gender": p.gender,
+        "id_number": p.id_number_masked,
+        "phone": p.phone_masked,
+        "employer_id": p.employer_id,
         "employer_name": p.employer.name if p.employer else None,
     }
 
@@ -415,8 +501,12 @@ def person_out(p: Person) -> dict[str, Any]:
 def _employer(user: Any, organization_id: int | None) -> Organization | None:
     if organization_id is None:
         return None
-    ent = Enterprise.objects.visible_to(user).filter(organization_id=organization_id).select_related(
-        "organization").first()
+    ent = (
+        Enterprise.objects.visible_to(user)
+        .filter(organization_id=organization_id)
+        .select_related("organization")
+        .first()
+    )
     if ent is None:
         raise ValidationError("单位不存在", fields={"employer_id": ["单位不存在"]})
     return ent.organization
@@ -425,15 +515,24 @@ def _employer(user: Any, organization_id: int | None) -> Organization | None:
 @router.get("/persons", response=PersonPage, summary="人员列表")
 def list_persons(request: HttpRequest, filters: Query[PersonFilter], paging: Query[PageParams]) -> Any:
     rows, count, _ = page_slice(selectors.persons(request.user, filters), paging)
-    return {"items": [person_out(p) for p in rows], "count": count, "page": paging.page,
-            "page_size": paging.page_size}
+    return {
+        "items": [person_out(p) for p in rows],
+        "count": count,
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
 
 
 @router.post("/persons", response={201: PersonOut}, summary="登记人员")
 def create_person(request: HttpRequest, payload: PersonCreateIn) -> Any:
     employer = _employer(request.user, payload.employer_id)
-    person = services.create_person(actor=request.user, name=payload.name, id_number=payload.id_number,
-                                    phone=payload.phone, employer=employer)
+    person = services.create_person(
+        actor=request.user,
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        employer=employer,
+    )
     return Status(201, person_out(person))
 
 

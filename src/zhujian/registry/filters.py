@@ -9,8 +9,18 @@ from pydantic import Field
 
 from zhujian.registry.models import EnterpriseRole, Project
 
-ProjectOrdering = Literal["-id", "id", "name", "-name", "code", "-code", "planned_start", "-planned_start",
-                          "investment", "-investment"]
+ProjectOrdering = Literal[
+    "-id",
+    "id",
+    "name",
+    "-name",
+    "code",
+    "-code",
+    "planned_start",
+    "-planned_start",
+    "investment",
+    "-investment",
+]
 
 
 class ProjectFilter(Schema):

@@ -27,12 +27,15 @@ class ProjectForm(forms.Form):
     address = forms.CharField(label="建设地址", max_length=300, required=False)
     longitude = forms.DecimalField(label="经度（WGS-84）", required=False, max_digits=9, decimal_places=6)
     latitude = forms.DecimalField(label="纬度（WGS-84）", required=False, max_digits=9, decimal_places=6)
-    investment = forms.DecimalField(label="总投资（万元）", required=False, max_digits=14, decimal_places=2,
-                                    min_value=0)
-    floor_area = forms.DecimalField(label="建筑面积（㎡）", required=False, max_digits=12, decimal_places=2,
-                                    min_value=0)
-    height = forms.DecimalField(label="建筑高度（m）", required=False, max_digits=7, decimal_places=2,
-                                min_value=0)
+    investment = forms.DecimalField(
+        label="总投资（万元）", required=False, max_digits=14, decimal_places=2, min_value=0
+    )
+    floor_area = forms.DecimalField(
+        label="建筑面积（㎡）", required=False, max_digits=12, decimal_places=2, min_value=0
+    )
+    height = forms.DecimalField(
+        label="建筑高度（m）", required=False, max_digits=7, decimal_places=2, min_value=0
+    )
     planned_start = forms.DateField(label="计划开工", required=False, widget=DATE)
     planned_completion = forms.DateField(label="计划竣工", required=False, widget=DATE)
     actual_start = forms.DateField(label="实际开工", required=False, widget=DATE)
@@ -55,12 +58,14 @@ class ProjectForm(forms.Form):
 class EnterpriseForm(forms.Form):
     uscc = forms.CharField(label="统一社会信用代码", max_length=30)
     name = forms.CharField(label="企业名称", max_length=200)
-    roles = forms.MultipleChoiceField(label="企业类型", choices=EnterpriseRole.choices,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label="企业类型", choices=EnterpriseRole.choices, widget=forms.CheckboxSelectMultiple
+    )
     legal_representative = forms.CharField(label="法定代表人", max_length=64, required=False)
     address = forms.CharField(label="注册地址", max_length=300, required=False)
-    registered_capital = forms.DecimalField(label="注册资本（万元）", required=False, max_digits=14,
-                                            decimal_places=2, min_value=0)
+    registered_capital = forms.DecimalField(
+        label="注册资本（万元）", required=False, max_digits=14, decimal_places=2, min_value=0
+    )
     established_on = forms.DateField(label="成立日期", required=False, widget=DATE)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any):
@@ -116,5 +121,6 @@ class ParticipantForm(forms.Form):
     organization_uscc = forms.CharField(label="单位统一社会信用代码", max_length=30)
     role = forms.ChoiceField(label="参建角色", choices=Participant.Role.choices)
     key_person_id_number = forms.CharField(label="关键岗位人员身份证号", max_length=30, required=False)
-    key_person_role = forms.ChoiceField(label="岗位", choices=[("", "—"), *Participant.KeyRole.choices],
-                                        required=False)
+    key_person_role = forms.ChoiceField(
+        label="岗位", choices=[("", "—"), *Participant.KeyRole.choices], required=False
+    )

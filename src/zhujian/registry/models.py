@@ -71,8 +71,9 @@ class Project(TimeStampedModel):
     kind = models.CharField("工程类别", max_length=16, choices=Kind.choices, default=Kind.BUILDING)
     nature = models.CharField("建设性质", max_length=16, choices=Nature.choices, default=Nature.NEW)
     # No index of its own: project_region_idx (region, -id) serves every district filter.
-    region = models.ForeignKey("reference.Region", verbose_name="所在区", on_delete=models.PROTECT,
-                               related_name="+", db_index=False)
+    region = models.ForeignKey(
+        "reference.Region", verbose_name="所在区", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     address = models.CharField("建设地址", max_length=300, blank=True)
     # WGS-84, what phones report (DESIGN.md, Places).
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
@@ -119,14 +120,16 @@ class EnterpriseQuerySet(ScopedQuerySet):
 class Enterprise(TimeStampedModel):
     """The profile of an organisation of kind enterprise (one-to-one)."""
 
-    organization = models.OneToOneField("accounts.Organization", verbose_name="机构",
-                                        on_delete=models.PROTECT, related_name="enterprise")
+    organization = models.OneToOneField(
+        "accounts.Organization", verbose_name="机构", on_delete=models.PROTECT, related_name="enterprise"
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("企业名称", max_length=200)  # kept equal to organization.name by services
     legal_representative = models.CharField("法定代表人", max_length=64, blank=True)
     address = models.CharField("注册地址", max_length=300, blank=True)
-    registered_capital = models.DecimalField("注册资本（元）", max_digits=16, decimal_places=2,
-                                             null=True, blank=True)
+    registered_capital = models.DecimalField(
+        "注册资本（元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
     established_on = models.DateField("成立日期", null=True, blank=True)
     # Comma-fenced role codes (",builder,contractor,") so one LIKE filters portably on both databases.
     roles = models.CharField("企业类型", max_length=120, default=",")
@@ -169,8 +172,9 @@ class Qualification(TimeStampedModel):
         SURVEY = "survey", "工程勘察"
         TESTING = "testing", "检测机构"
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE,
-                                   related_name="qualifications")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="qualifications"
+    )
     category = models.CharField("资质类别", max_length=16, choices=Category.choices)
     specialty = models.CharField("资质专业", max_length=64)
     grade = models.CharField("等级", max_length=16)
@@ -193,8 +197,9 @@ class Qualification(TimeStampedModel):
 class SafetyLicense(TimeStampedModel):
     """安全生产许可证 of a construction enterprise."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE,
-                                   related_name="safety_licenses")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="safety_licenses"
+    )
     number = models.CharField("许可证编号", max_length=40, unique=True)
     issued_by = models.CharField("发证机关", max_length=100, blank=True)
     valid_from = models.DateField("发证日期", null=True, blank=True)
@@ -236,10 +241,22 @@ class Person(TimeStampedModel):
     phone_cipher = models.TextField(editable=False, blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField("手机号", max_length=16, blank=True, editable=False)
-    employer = models.ForeignKey("accounts.Organization", verbose_name="所在单位", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="people")
-    user = models.OneToOneField("accounts.User", verbose_name="关联账号", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="person")
+    employer = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name="所在单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name="关联账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
     search_tokens = models.TextField(editable=False, default="")
 
     objects = PersonQuerySet.as_manager()
@@ -268,14 +285,21 @@ class Certificate(TimeStampedModel):
         SAFETY_C = "safety_c", "安全生产考核合格证（C类）"
         SPECIAL_OPERATOR = "special_operator", "建筑施工特种作业操作资格证"
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE,
-                               related_name="certificates")
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.CASCADE, related_name="certificates"
+    )
     kind = models.CharField("证书类别", max_length=24, choices=Kind.choices)
     grade = models.CharField("等级", max_length=16, blank=True)
     specialty = models.CharField("专业", max_length=64, blank=True)
     number = models.CharField("证书编号", max_length=40, unique=True)
-    registered_with = models.ForeignKey("accounts.Organization", verbose_name="注册单位", null=True,
-                                        blank=True, on_delete=models.SET_NULL, related_name="+")
+    registered_with = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name="注册单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     valid_until = models.DateField("有效期至")
 
     objects = CertificateQuerySet.as_manager()
@@ -314,13 +338,21 @@ class Participant(TimeStampedModel):
         SURVEY_LEADER = "survey_leader", "勘察负责人"
         LAB_LEADER = "lab_leader", "检测负责人"
 
-    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE,
-                                related_name="participants")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="单位",
-                                     on_delete=models.PROTECT, related_name="participations")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="participants"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="单位", on_delete=models.PROTECT, related_name="participations"
+    )
     role = models.CharField("参建角色", max_length=16, choices=Role.choices)
-    key_person = models.ForeignKey(Person, verbose_name="关键岗位人员", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="participations")
+    key_person = models.ForeignKey(
+        Person,
+        verbose_name="关键岗位人员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+    )
     key_person_role = models.CharField("岗位", max_length=24, choices=KeyRole.choices, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
@@ -330,8 +362,9 @@ class Participant(TimeStampedModel):
         verbose_name_plural = "参建单位"
         ordering = ["project", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "organization", "role"],
-                                    name="participant_unique_role"),
+            models.UniqueConstraint(
+                fields=["project", "organization", "role"], name="participant_unique_role"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "project"], name="participant_org_idx")]
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhujian.accounts.models import Organization
 from zhujian.audit import services as audit
@@ -35,14 +36,27 @@ from zhujian.registry.services import ID_INDEX_PURPOSE, PHONE_INDEX_PURPOSE
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 BATCH = 2000
 STAGE_WEIGHTS = {
-    Project.Stage.LAND_PLANNING: 8, Project.Stage.CONSTRUCTION_PLANNING: 10,
-    Project.Stage.CONSTRUCTION_PERMIT: 10, Project.Stage.UNDER_CONSTRUCTION: 45,
-    Project.Stage.COMPLETION_ACCEPTANCE: 7, Project.Stage.COMPLETED: 12, Project.Stage.ARCHIVED: 8,
+    Project.Stage.LAND_PLANNING: 8,
+    Project.Stage.CONSTRUCTION_PLANNING: 10,
+    Project.Stage.CONSTRUCTION_PERMIT: 10,
+    Project.Stage.UNDER_CONSTRUCTION: 45,
+    Project.Stage.COMPLETION_ACCEPTANCE: 7,
+    Project.Stage.COMPLETED: 12,
+    Project.Stage.ARCHIVED: 8,
 }
-KIND_WEIGHTS = {Project.Kind.BUILDING: 70, Project.Kind.MUNICIPAL: 20, Project.Kind.RAIL: 3,
-                Project.Kind.LANDSCAPE: 4, Project.Kind.DECORATION: 3}
-STARTED = {Project.Stage.UNDER_CONSTRUCTION, Project.Stage.COMPLETION_ACCEPTANCE, Project.Stage.COMPLETED,
-           Project.Stage.ARCHIVED}
+KIND_WEIGHTS = {
+    Project.Kind.BUILDING: 70,
+    Project.Kind.MUNICIPAL: 20,
+    Project.Kind.RAIL: 3,
+    Project.Kind.LANDSCAPE: 4,
+    Project.Kind.DECORATION: 3,
+}
+STARTED = {
+    Project.Stage.UNDER_CONSTRUCTION,
+    Project.Stage.COMPLETION_ACCEPTANCE,
+    Project.Stage.COMPLETED,
+    Project.Stage.ARCHIVED,
+}
 FINISHED = {Project.Stage.COMPLETED, Project.Stage.ARCHIVED}
 
 
@@ -65,8 +79,11 @@ def make_uscc(rng: random.Random, region: str) -> str:
 
 
 def make_id_number(rng: random.Random, *, male: bool) -> str:
-    region = rng.choice(list(data.DISTRICT_CENTRES)) if rng.random() < 0.7 else rng.choice(
-        ["320200", "320300", "320400", "320500", "340100", "370100", "410100"])
+    region = (
+        rng.choice(list(data.DISTRICT_CENTRES))
+        if rng.random() < 0.7
+        else rng.choice(["320200", "320300", "320400", "320500", "340100", "370100", "410100"])
+    )
     birth = date(1962, 1, 1) + timedelta(days=rng.randrange(0, 365 * 36))
     sequence = rng.randrange(0, 500) * 2 + (1 if male else 0)
     first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
@@ -111,10 +128,13 @@ def seed_enterprises(state: SeedState, count: int) -> list[Enterprise]:
         n = max(1, round(count * weight / total_weight))
         names = list(_unique_names(rng, role, n, taken))
         regions = [rng.choice(list(data.DISTRICT_CENTRES)) for _ in names]
-        orgs = Organization.objects.bulk_create([
-            Organization(name=name, kind=Organization.Kind.ENTERPRISE, region_id=region)
-            for name, region in zip(names, regions, strict=True)
-        ], batch_size=BATCH)
+        orgs = Organization.objects.bulk_create(
+            [
+                Organization(name=name, kind=Organization.Kind.ENTERPRISE, region_id=region)
+                for name, region in zip(names, regions, strict=True)
+            ],
+            batch_size=BATCH,
+        )
         ents = []
         for org in orgs:
             uscc = make_uscc(rng, org.region_id)
@@ -123,10 +143,13 @@ def seed_enterprises(state: SeedState, count: int) -> list[Enterprise]:
             used_uscc.add(uscc)
             roles = {role} | ({"designer"} if role == "surveyor" and rng.random() < 0.3 else set())
             ent = Enterprise(
-                organization=org, uscc=uscc, name=org.name, roles="," + ",".join(sorted(roles)) + ",",
+                organization=org,
+                uscc=uscc,
+                name=org.name,
+                roles="," + ",".join(sorted(roles)) + ",",
                 legal_representative=rng.choice(data.SURNAMES) + "".join(rng.choices(data.GIVEN, k=2)),
                 address=f"南京市{_district_name(org.region_id)}{rng.choice(data.PLACES[org.region_id])}"
-                        f"{rng.randrange(1, 300)}号",
+                f"{rng.randrange(1, 300)}号",
                 registered_capital=Decimal(rng.choice([500, 1000, 2000, 5000, 10000, 30000, 100000])) * 10000,
                 established_on=date(1990, 1, 1) + timedelta(days=rng.randrange(0, 365 * 33)),
             )
@@ -146,12 +169,16 @@ def _district_name(code: str) -> str:
 
 
 QUALIFICATIONS: dict[str, list[tuple[str, str, list[str]]]] = {
-    "contractor": [("general", "建筑工程", ["特级", "一级", "二级", "三级"]),
-                   ("general", "市政公用工程", ["一级", "二级", "三级"]),
-                   ("specialty", "地基基础工程", ["一级", "二级"]),
-                   ("specialty", "钢结构工程", ["一级", "二级"])],
-    "supervisor": [("supervision", "房屋建筑工程", ["甲级", "乙级"]),
-                   ("supervision", "市政公用工程", ["甲级", "乙级"])],
+    "contractor": [
+        ("general", "建筑工程", ["特级", "一级", "二级", "三级"]),
+        ("general", "市政公用工程", ["一级", "二级", "三级"]),
+        ("specialty", "地基基础工程", ["一级", "二级"]),
+        ("specialty", "钢结构工程", ["一级", "二级"]),
+    ],
+    "supervisor": [
+        ("supervision", "房屋建筑工程", ["甲级", "乙级"]),
+        ("supervision", "市政公用工程", ["甲级", "乙级"]),
+    ],
     "designer": [("design", "建筑行业（建筑工程）", ["甲级", "乙级"])],
     "surveyor": [("survey", "岩土工程", ["甲级", "乙级"])],
     "lab": [("testing", "建设工程质量检测", ["综合类", "专项类"])],
@@ -177,29 +204,58 @@ def _seed_qualifications(state: SeedState, enterprises: list[Enterprise]) -> Non
             for category, specialty, grades in rng.sample(options, k=min(len(options), rng.randint(1, 2))):
                 state.serial += 1
                 issued, until = _validity(rng)
-                prefix = {"general": "D", "specialty": "D", "supervision": "E", "design": "A", "survey": "B",
-                          "testing": "T", "labour": "D"}[category]
-                quals.append(Qualification(
-                    enterprise=ent, category=category, specialty=specialty, grade=rng.choice(grades),
-                    certificate_no=f"{prefix}{232000000 + state.serial:09d}", issued_by="江苏省住房和城乡建设厅",
-                    valid_from=issued, valid_until=until,
-                ))
+                prefix = {
+                    "general": "D",
+                    "specialty": "D",
+                    "supervision": "E",
+                    "design": "A",
+                    "survey": "B",
+                    "testing": "T",
+                    "labour": "D",
+                }[category]
+                quals.append(
+                    Qualification(
+                        enterprise=ent,
+                        category=category,
+                        specialty=specialty,
+                        grade=rng.choice(grades),
+                        certificate_no=f"{prefix}{232000000 + state.serial:09d}",
+                        issued_by="江苏省住房和城乡建设厅",
+                        valid_from=issued,
+                        valid_until=until,
+                    )
+                )
             if role == "contractor":
                 issued, until = _validity(rng)
                 state.serial += 1
-                licenses.append(SafetyLicense(
-                    enterprise=ent, number=f"(苏)JZ安许证字〔{issued.year}〕{state.serial:06d}",
-                    issued_by="江苏省住房和城乡建设厅", valid_from=issued, valid_until=until,
-                ))
+                licenses.append(
+                    SafetyLicense(
+                        enterprise=ent,
+                        number=f"(苏)JZ安许证字〔{issued.year}〕{state.serial:06d}",
+                        issued_by="江苏省住房和城乡建设厅",
+                        valid_from=issued,
+                        valid_until=until,
+                    )
+                )
     Qualification.objects.bulk_create(quals, batch_size=BATCH)
     SafetyLicense.objects.bulk_create(licenses, batch_size=BATCH)
 
 
-PEOPLE_PER_ROLE = {"contractor": 6, "supervisor": 4, "designer": 2, "surveyor": 2, "lab": 2, "builder": 2,
-                   "labour": 1}
+PEOPLE_PER_ROLE = {
+    "contractor": 6,
+    "supervisor": 4,
+    "designer": 2,
+    "surveyor": 2,
+    "lab": 2,
+    "builder": 2,
+    "labour": 1,
+}
 CERTIFICATES_BY_ROLE = {
-    "contractor": [(Certificate.Kind.CONSTRUCTOR, ["一级", "二级"], "建筑工程"),
-                   (Certificate.Kind.SAFETY_B, [""], ""), (Certificate.Kind.SAFETY_C, [""], "")],
+    "contractor": [
+        (Certificate.Kind.CONSTRUCTOR, ["一级", "二级"], "建筑工程"),
+        (Certificate.Kind.SAFETY_B, [""], ""),
+        (Certificate.Kind.SAFETY_C, [""], ""),
+    ],
     "supervisor": [(Certificate.Kind.SUPERVISOR, [""], "房屋建筑工程")],
 }
 
@@ -219,14 +275,20 @@ def seed_people(state: SeedState, enterprises: list[Enterprise]) -> list[Person]
             used_index.add(index)
             phone = make_phone(rng)
             name = rng.choice(data.SURNAMES) + "".join(rng.choices(data.GIVEN, k=rng.choice([1, 2])))
-            people.append(Person(
-                name=name, gender=Person.Gender.MALE if male else Person.Gender.FEMALE,
-                id_number_cipher=crypto.encrypt_field(id_number), id_number_index=index,
-                id_number_masked=masking.mask_id_number(id_number), phone_cipher=crypto.encrypt_field(phone),
-                phone_index=crypto.blind_index(phone, purpose=PHONE_INDEX_PURPOSE),
-                phone_masked=masking.mask_phone(phone), employer_id=ent.organization_id,
-                search_tokens=search.index_tokens(name),
-            ))
+            people.append(
+                Person(
+                    name=name,
+                    gender=Person.Gender.MALE if male else Person.Gender.FEMALE,
+                    id_number_cipher=crypto.encrypt_field(id_number),
+                    id_number_index=index,
+                    id_number_masked=masking.mask_id_number(id_number),
+                    phone_cipher=crypto.encrypt_field(phone),
+                    phone_index=crypto.blind_index(phone, purpose=PHONE_INDEX_PURPOSE),
+                    phone_masked=masking.mask_phone(phone),
+                    employer_id=ent.organization_id,
+                    search_tokens=search.index_tokens(name),
+                )
+            )
     people = Person.objects.bulk_create(people, batch_size=BATCH)
     role_of_org = {ent.organization_id: ent.role_codes[0] for ent in enterprises}
     certs: list[Certificate] = []
@@ -236,19 +298,31 @@ def seed_people(state: SeedState, enterprises: list[Enterprise]) -> list[Person]
         for kind, grades, specialty in CERTIFICATES_BY_ROLE.get(role_of_org[person.employer_id], [])[:1]:
             state.serial += 1
             _, until = _validity(rng)
-            certs.append(Certificate(
-                person=person, kind=kind, grade=rng.choice(grades), specialty=specialty,
-                number=f"苏{132000000 + state.serial:09d}", registered_with_id=person.employer_id,
-                valid_until=until,
-            ))
+            certs.append(
+                Certificate(
+                    person=person,
+                    kind=kind,
+                    grade=rng.choice(grades),
+                    specialty=specialty,
+                    number=f"苏{132000000 + state.serial:09d}",
+                    registered_with_id=person.employer_id,
+                    valid_until=until,
+                )
+            )
     # Contractors' second and third people are safety officers (C 证).
     for org_id, staff in state.people_by_org.items():
         if role_of_org.get(org_id) == "contractor":
             for person in staff[3:5]:
                 state.serial += 1
-                certs.append(Certificate(person=person, kind=Certificate.Kind.SAFETY_C,
-                                         number=f"苏建安C（{2022}）{state.serial:07d}",
-                                         registered_with_id=org_id, valid_until=_validity(rng)[1]))
+                certs.append(
+                    Certificate(
+                        person=person,
+                        kind=Certificate.Kind.SAFETY_C,
+                        number=f"苏建安C（{2022}）{state.serial:07d}",
+                        registered_with_id=org_id,
+                        valid_until=_validity(rng)[1],
+                    )
+                )
     Certificate.objects.bulk_create(certs, batch_size=BATCH)
     return people
 
@@ -282,8 +356,9 @@ def _project(state: SeedState, today: date) -> Project:
         planned_start = min(planned_start, today - timedelta(days=30))
         actual_start = min(planned_start + timedelta(days=rng.randrange(-20, 90)), today - timedelta(days=10))
         if stage in FINISHED:
-            actual_completion = min(actual_start + timedelta(days=rng.randrange(300, 1300)),
-                                    today - timedelta(days=1))
+            actual_completion = min(
+                actual_start + timedelta(days=rng.randrange(300, 1300)), today - timedelta(days=1)
+            )
     status = Project.Status.NORMAL
     roll = rng.random()
     if stage == Project.Stage.UNDER_CONSTRUCTION and roll < 0.08:
@@ -294,19 +369,28 @@ def _project(state: SeedState, today: date) -> Project:
     building = kind == Project.Kind.BUILDING
     place = rng.choice(data.PLACES[region])
     project = Project(
-        code=code, name=_project_name(rng, kind, place), kind=kind,
+        code=code,
+        name=_project_name(rng, kind, place),
+        kind=kind,
         nature=_pick(rng, {Project.Nature.NEW: 85, Project.Nature.REBUILD: 10, Project.Nature.EXTEND: 5}),
-        region_id=region, address=f"南京市{_district_name(region)}{place}",
+        region_id=region,
+        address=f"南京市{_district_name(region)}{place}",
         longitude=Decimal(f"{cx + rng.uniform(-0.05, 0.05):.6f}"),
         latitude=Decimal(f"{cy + rng.uniform(-0.04, 0.04):.6f}"),
         investment=Decimal(int(rng.lognormvariate(19.5, 1.0)) // 10000 * 10000),
         floor_area=Decimal(f"{rng.uniform(3000, 250000):.2f}") if building else None,
         height=Decimal(f"{rng.uniform(12, 180):.2f}") if building else None,
-        stage=stage, status=status, planned_start=planned_start, planned_completion=planned_completion,
-        actual_start=actual_start, actual_completion=actual_completion, is_key_project=rng.random() < 0.06,
+        stage=stage,
+        status=status,
+        planned_start=planned_start,
+        planned_completion=planned_completion,
+        actual_start=actual_start,
+        actual_completion=actual_completion,
+        is_key_project=rng.random() < 0.06,
     )
-    project.search_tokens = search.index_tokens(project.name, project.code, project.address,
-                                                _district_name(region))
+    project.search_tokens = search.index_tokens(
+        project.name, project.code, project.address, _district_name(region)
+    )
     return project
 
 
@@ -322,7 +406,7 @@ PARTICIPANT_ROLES = [
 
 def seed_projects(state: SeedState, count: int, *, today: date | None = None) -> int:
     """``count`` projects with participants; commits in batches so that 100,000 fit in memory."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     rng = state.rng
     state.serial = max(state.serial, Project.objects.count() + 1)
     made = 0
@@ -338,11 +422,18 @@ def seed_projects(state: SeedState, count: int, *, today: date | None = None) ->
                         continue
                     ent = rng.choice(pool)
                     people = state.people_by_org.get(ent.organization_id) or []
-                    key_person = (rng.choice(people[:3]) if role == "contractor" else people[0]) if people else None
-                    participants.append(Participant(
-                        project=project, organization_id=ent.organization_id, role=p_role,
-                        key_person=key_person, key_person_role=key_role if key_person else "",
-                    ))
+                    key_person = (
+                        (rng.choice(people[:3]) if role == "contractor" else people[0]) if people else None
+                    )
+                    participants.append(
+                        Participant(
+                            project=project,
+                            organization_id=ent.organization_id,
+                            role=p_role,
+                            key_person=key_person,
+                            key_person_role=key_role if key_person else "",
+                        )
+                    )
             Participant.objects.bulk_create(participants, batch_size=BATCH)
         state.project_ids.extend(p.pk for p in projects)
         made += n
@@ -369,10 +460,16 @@ def seed_registry(*, projects: int, enterprises: int, seed: int = 20261126) -> S
         with transaction.atomic():
             ents = seed_enterprises(state, enterprises)
             people = seed_people(state, ents)
-        audit.record_bulk(action="registry.seed.enterprises", count=len(ents),
-                          payload_digest=crypto.sm3_hex(",".join(e.uscc for e in ents)),
-                          detail={"people": len(people)})
+        audit.record_bulk(
+            action="registry.seed.enterprises",
+            count=len(ents),
+            payload_digest=crypto.sm3_hex(",".join(e.uscc for e in ents)),
+            detail={"people": len(people)},
+        )
     made = seed_projects(state, projects)
-    audit.record_bulk(action="registry.seed.projects", count=made,
-                      payload_digest=crypto.sm3_hex(",".join(map(str, state.project_ids[-made:]))))
+    audit.record_bulk(
+        action="registry.seed.projects",
+        count=made,
+        payload_digest=crypto.sm3_hex(",".join(map(str, state.project_ids[-made:]))),
+    )
     return state

@@ -36,8 +36,11 @@ def projects(user: Any, filters: ProjectFilter) -> QuerySet[Project]:
         qs = qs.filter(is_key_project=filters.key_project)
     if filters.q:
         qs = fts.matching(qs, filters.q)
-    return qs.order_by(filters.ordering, "-id") if filters.ordering not in ("-id", "id") else qs.order_by(
-        filters.ordering)
+    return (
+        qs.order_by(filters.ordering, "-id")
+        if filters.ordering not in ("-id", "id")
+        else qs.order_by(filters.ordering)
+    )
 
 
 def project(user: Any, pk: int) -> Project:
@@ -46,8 +49,10 @@ def project(user: Any, pk: int) -> Project:
 
 def participants_of(user: Any, project_obj: Project) -> QuerySet[Participant]:
     return (
-        Participant.objects.visible_to(user).filter(project=project_obj)
-        .select_related("organization", "key_person").order_by("role", "id")
+        Participant.objects.visible_to(user)
+        .filter(project=project_obj)
+        .select_related("organization", "key_person")
+        .order_by("role", "id")
     )
 
 
@@ -108,7 +113,9 @@ def certificate(user: Any, pk: int) -> Certificate:
 
 
 def projects_of_enterprise(user: Any, ent: Enterprise) -> QuerySet[Project]:
-    return Project.objects.visible_to(user).filter(participants__organization_id=ent.organization_id).distinct()
+    return (
+        Project.objects.visible_to(user).filter(participants__organization_id=ent.organization_id).distinct()
+    )
 
 
 def enterprise_by_uscc(user: Any, uscc: str) -> Enterprise | None:

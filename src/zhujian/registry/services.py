@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from zhujian.accounts.models import Organization
 from zhujian.accounts.scope import ScopeKind, scope_of
@@ -63,8 +64,9 @@ def _require_perm(actor: Any, perm: str) -> None:
         raise PermissionDenied()
 
 
-def _text(errors: Errors, field: str, value: Any, label: str, *, required: bool = True,
-          max_length: int = 200) -> str:
+def _text(
+    errors: Errors, field: str, value: Any, label: str, *, required: bool = True, max_length: int = 200
+) -> str:
     text = ("" if value is None else str(value)).strip()
     if required and not text:
         errors.add(field, f"请填写{label}")
@@ -104,12 +106,13 @@ def _region(errors: Errors, field: str, code: Any, on: date | None = None) -> Re
     if region is None:
         errors.add(field, "行政区划不存在")
         return None
-    if not region.is_valid_on(on or date.today()):
+    if not region.is_valid_on(on or timezone.localdate()):
         errors.add(field, "行政区划已撤销")
     return region
 
 
 # ---------------------------------------------------------------- enterprises
+
 
 def _enterprise_tokens(ent: Enterprise) -> str:
     return search.index_tokens(ent.name, ent.uscc, ent.legal_representative, ent.address)
@@ -126,8 +129,15 @@ def _roles_value(errors: Errors, roles: Any) -> str:
 
 
 def create_enterprise(
-    *, actor: Any, uscc: str, name: str, roles: list[str], region_code: str = CITY_CODE,
-    legal_representative: str = "", address: str = "", registered_capital: Any = None,
+    *,
+    actor: Any,
+    uscc: str,
+    name: str,
+    roles: list[str],
+    region_code: str = CITY_CODE,
+    legal_representative: str = "",
+    address: str = "",
+    registered_capital: Any = None,
     established_on: date | None = None,
 ) -> Enterprise:
     _require_perm(actor, "registry.add_enterprise")
@@ -136,37 +146,58 @@ def create_enterprise(
     name_value = _text(errors, "name", name, "企业名称")
     roles_value = _roles_value(errors, roles)
     region = _region(errors, "region_code", region_code)
-    capital = _decimal(errors, "registered_capital", registered_capital, "注册资本",
-                       max_value=Decimal("1e13"))
-    legal = _text(errors, "legal_representative", legal_representative, "法定代表人", required=False,
-                  max_length=64)
+    capital = _decimal(
+        errors, "registered_capital", registered_capital, "注册资本", max_value=Decimal("1e13")
+    )
+    legal = _text(
+        errors, "legal_representative", legal_representative, "法定代表人", required=False, max_length=64
+    )
     address_value = _text(errors, "address", address, "注册地址", required=False, max_length=300)
     if uscc_value and Enterprise.objects.filter(uscc=uscc_value).exists():
         errors.add("uscc", "该统一社会信用代码已登记")
-    if name_value and region and Organization.objects.filter(
-            kind=Organization.Kind.ENTERPRISE, region=region, name=name_value).exists():
+    if (
+        name_value
+        and region
+        and Organization.objects.filter(
+            kind=Organization.Kind.ENTERPRISE, region=region, name=name_value
+        ).exists()
+    ):
         errors.add("name", "已有同名企业登记")
     errors.raise_if_any()
     assert region is not None
     try:
         with transaction.atomic():
-            org = Organization.objects.create(name=name_value, kind=Organization.Kind.ENTERPRISE, region=region)
+            org = Organization.objects.create(
+                name=name_value, kind=Organization.Kind.ENTERPRISE, region=region
+            )
             ent = Enterprise(
-                organization=org, uscc=uscc_value, name=name_value, roles=roles_value,
-                legal_representative=legal, address=address_value, registered_capital=capital,
+                organization=org,
+                uscc=uscc_value,
+                name=name_value,
+                roles=roles_value,
+                legal_representative=legal,
+                address=address_value,
+                registered_capital=capital,
                 established_on=established_on,
             )
             ent.search_tokens = _enterprise_tokens(ent)
             ent.save()
             audit.record(action="registry.enterprise.create", actor=actor, obj=ent)
     except IntegrityError as exc:  # a concurrent create of the same code or name
-        raise ValidationError("企业已登记", code="duplicate",
-                              fields={"uscc": ["该统一社会信用代码或企业名称已登记"]}) from exc
+        raise ValidationError(
+            "企业已登记", code="duplicate", fields={"uscc": ["该统一社会信用代码或企业名称已登记"]}
+        ) from exc
     return ent
 
 
-ENTERPRISE_EDITABLE = {"name", "roles", "legal_representative", "address", "registered_capital",
-                       "established_on"}
+ENTERPRISE_EDITABLE = {
+    "name",
+    "roles",
+    "legal_representative",
+    "address",
+    "registered_capital",
+    "established_on",
+}
 
 
 def update_enterprise(*, actor: Any, enterprise: Enterprise, changes: Mapping[str, Any]) -> Enterprise:
@@ -178,16 +209,22 @@ def update_enterprise(*, actor: Any, enterprise: Enterprise, changes: Mapping[st
     if "roles" in changes:
         enterprise.roles = _roles_value(errors, changes["roles"])
     if "legal_representative" in changes:
-        enterprise.legal_representative = _text(errors, "legal_representative",
-                                                changes["legal_representative"], "法定代表人",
-                                                required=False, max_length=64)
+        enterprise.legal_representative = _text(
+            errors,
+            "legal_representative",
+            changes["legal_representative"],
+            "法定代表人",
+            required=False,
+            max_length=64,
+        )
     if "address" in changes:
-        enterprise.address = _text(errors, "address", changes["address"], "注册地址", required=False,
-                                   max_length=300)
+        enterprise.address = _text(
+            errors, "address", changes["address"], "注册地址", required=False, max_length=300
+        )
     if "registered_capital" in changes:
-        enterprise.registered_capital = _decimal(errors, "registered_capital",
-                                                 changes["registered_capital"], "注册资本",
-                                                 max_value=Decimal("1e13"))
+        enterprise.registered_capital = _decimal(
+            errors, "registered_capital", changes["registered_capital"], "注册资本", max_value=Decimal("1e13")
+        )
     if "established_on" in changes:
         enterprise.established_on = changes["established_on"]
     errors.raise_if_any()
@@ -197,11 +234,16 @@ def update_enterprise(*, actor: Any, enterprise: Enterprise, changes: Mapping[st
             enterprise.save()
             if "name" in changes:
                 Organization.objects.filter(pk=enterprise.organization_id).update(name=enterprise.name)
-            audit.record(action="registry.enterprise.update", actor=actor, obj=enterprise,
-                         detail={"fields": sorted(changes)})
+            audit.record(
+                action="registry.enterprise.update",
+                actor=actor,
+                obj=enterprise,
+                detail={"fields": sorted(changes)},
+            )
     except IntegrityError as exc:  # the organisation's name is unique within its kind and region
-        raise ValidationError("企业名称已被其他企业使用", code="duplicate",
-                              fields={"name": ["已有同名企业登记"]}) from exc
+        raise ValidationError(
+            "企业名称已被其他企业使用", code="duplicate", fields={"name": ["已有同名企业登记"]}
+        ) from exc
     return enterprise
 
 
@@ -209,8 +251,11 @@ def _refuse_unknown(changes: Mapping[str, Any], allowed: set[str]) -> None:
     """Mass assignment guard: fields outside the editable set are refused, not ignored."""
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise ValidationError("不允许修改这些字段", code="field_not_editable",
-                              fields={name: ["该字段不允许在此修改"] for name in unknown})
+        raise ValidationError(
+            "不允许修改这些字段",
+            code="field_not_editable",
+            fields={name: ["该字段不允许在此修改"] for name in unknown},
+        )
 
 
 def _date_range(errors: Errors, start: date | None, end: date | None, field: str) -> None:
@@ -221,8 +266,16 @@ def _date_range(errors: Errors, start: date | None, end: date | None, field: str
 
 
 def add_qualification(
-    *, actor: Any, enterprise: Enterprise, category: str, specialty: str, grade: str,
-    certificate_no: str, valid_until: date | None, valid_from: date | None = None, issued_by: str = "",
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    category: str,
+    specialty: str,
+    grade: str,
+    certificate_no: str,
+    valid_until: date | None,
+    valid_from: date | None = None,
+    issued_by: str = "",
 ) -> Qualification:
     _require_perm(actor, "registry.add_qualification")
     errors = Errors()
@@ -237,8 +290,13 @@ def add_qualification(
     assert valid_until is not None
     with transaction.atomic():
         qual = Qualification.objects.create(
-            enterprise=enterprise, category=category, specialty=specialty, grade=grade,
-            certificate_no=number, valid_from=valid_from, valid_until=valid_until,
+            enterprise=enterprise,
+            category=category,
+            specialty=specialty,
+            grade=grade,
+            certificate_no=number,
+            valid_from=valid_from,
+            valid_until=valid_until,
             issued_by=issued_by.strip()[:100],
         )
         audit.record(action="registry.qualification.create", actor=actor, obj=qual)
@@ -246,8 +304,13 @@ def add_qualification(
 
 
 def add_safety_license(
-    *, actor: Any, enterprise: Enterprise, number: str, valid_until: date | None,
-    valid_from: date | None = None, issued_by: str = "",
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    number: str,
+    valid_until: date | None,
+    valid_from: date | None = None,
+    issued_by: str = "",
 ) -> SafetyLicense:
     _require_perm(actor, "registry.add_safetylicense")
     errors = Errors()
@@ -258,13 +321,19 @@ def add_safety_license(
     errors.raise_if_any()
     assert valid_until is not None
     with transaction.atomic():
-        lic = SafetyLicense.objects.create(enterprise=enterprise, number=number, valid_from=valid_from,
-                                           valid_until=valid_until, issued_by=issued_by.strip()[:100])
+        lic = SafetyLicense.objects.create(
+            enterprise=enterprise,
+            number=number,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            issued_by=issued_by.strip()[:100],
+        )
         audit.record(action="registry.safety_license.create", actor=actor, obj=lic)
     return lic
 
 
 # ---------------------------------------------------------------- persons
+
 
 def _validate_phone(value: str) -> str:
     digits = (value or "").strip().replace(" ", "").replace("-", "")
@@ -283,7 +352,12 @@ def _apply_phone(person: Person, phone: str) -> None:
 
 
 def create_person(
-    *, actor: Any, name: str, id_number: str, phone: str = "", employer: Organization | None = None,
+    *,
+    actor: Any,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    employer: Organization | None = None,
 ) -> Person:
     _require_perm(actor, "registry.add_person")
     errors = Errors()
@@ -296,9 +370,11 @@ def create_person(
     errors.raise_if_any()
     assert id_value is not None
     person = Person(
-        name=name, employer=employer,
+        name=name,
+        employer=employer,
         gender=Person.Gender.MALE if codes.id_number_is_male(id_value) else Person.Gender.FEMALE,
-        id_number_cipher=crypto.encrypt_field(id_value), id_number_index=index,
+        id_number_cipher=crypto.encrypt_field(id_value),
+        id_number_index=index,
         id_number_masked=masking.mask_id_number(id_value),
     )
     _apply_phone(person, phone_value or "")
@@ -306,11 +382,16 @@ def create_person(
     try:
         with transaction.atomic():
             person.save()
-            audit.record(action="registry.person.create", actor=actor, obj=person,
-                         detail={"id_number": person.id_number_masked})
+            audit.record(
+                action="registry.person.create",
+                actor=actor,
+                obj=person,
+                detail={"id_number": person.id_number_masked},
+            )
     except IntegrityError as exc:
-        raise ValidationError("该身份证号已登记", code="duplicate",
-                              fields={"id_number": ["该身份证号已登记"]}) from exc
+        raise ValidationError(
+            "该身份证号已登记", code="duplicate", fields={"id_number": ["该身份证号已登记"]}
+        ) from exc
     return person
 
 
@@ -332,8 +413,9 @@ def update_person(*, actor: Any, person: Person, changes: Mapping[str, Any]) -> 
     with transaction.atomic():
         person.search_tokens = search.index_tokens(person.name)
         person.save()
-        audit.record(action="registry.person.update", actor=actor, obj=person,
-                     detail={"fields": sorted(changes)})
+        audit.record(
+            action="registry.person.update", actor=actor, obj=person, detail={"fields": sorted(changes)}
+        )
     return person
 
 
@@ -350,8 +432,15 @@ def reveal_person(*, actor: Any, person: Person) -> dict[str, str]:
 
 
 def add_certificate(
-    *, actor: Any, person: Person, kind: str, number: str, valid_until: date | None, grade: str = "",
-    specialty: str = "", registered_with: Organization | None = None,
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    number: str,
+    valid_until: date | None,
+    grade: str = "",
+    specialty: str = "",
+    registered_with: Organization | None = None,
 ) -> Certificate:
     _require_perm(actor, "registry.add_certificate")
     errors = Errors()
@@ -365,14 +454,20 @@ def add_certificate(
     assert valid_until is not None
     with transaction.atomic():
         cert = Certificate.objects.create(
-            person=person, kind=kind, number=number, valid_until=valid_until, grade=grade.strip()[:16],
-            specialty=specialty.strip()[:64], registered_with=registered_with or person.employer,
+            person=person,
+            kind=kind,
+            number=number,
+            valid_until=valid_until,
+            grade=grade.strip()[:16],
+            specialty=specialty.strip()[:64],
+            registered_with=registered_with or person.employer,
         )
         audit.record(action="registry.certificate.create", actor=actor, obj=cert)
     return cert
 
 
 # ---------------------------------------------------------------- projects
+
 
 def _project_tokens(project: Project) -> str:
     region_name = project.region.name if project.region_id else ""
@@ -392,8 +487,20 @@ def _check_region_in_scope(errors: Errors, actor: Any, region: Region | None) ->
 
 
 PROJECT_FIELDS = {
-    "name", "kind", "nature", "address", "longitude", "latitude", "investment", "floor_area", "height",
-    "planned_start", "planned_completion", "actual_start", "actual_completion", "is_key_project",
+    "name",
+    "kind",
+    "nature",
+    "address",
+    "longitude",
+    "latitude",
+    "investment",
+    "floor_area",
+    "height",
+    "planned_start",
+    "planned_completion",
+    "actual_start",
+    "actual_completion",
+    "is_key_project",
 }
 
 
@@ -405,11 +512,14 @@ def _apply_project_fields(errors: Errors, project: Project, data: Mapping[str, A
     if "nature" in data:
         project.nature = _choice(errors, "nature", data["nature"], Project.Nature, "建设性质")
     if "address" in data:
-        project.address = _text(errors, "address", data["address"], "建设地址", required=False, max_length=300)
+        project.address = _text(
+            errors, "address", data["address"], "建设地址", required=False, max_length=300
+        )
     # 1e13 元 (十万亿) is beyond any project and keeps every value within the 15 significant digits
     # that SQLite's REAL storage of a decimal reads back exactly.
     for field, label, limit in (
-        ("investment", "总投资", Decimal("1e13")), ("floor_area", "建筑面积", Decimal("1e9")),
+        ("investment", "总投资", Decimal("1e13")),
+        ("floor_area", "建筑面积", Decimal("1e9")),
         ("height", "建筑高度", Decimal("1000")),
     ):
         if field in data:
@@ -435,9 +545,17 @@ def _apply_project_fields(errors: Errors, project: Project, data: Mapping[str, A
             setattr(project, field, data[field] or None)
     if "is_key_project" in data:
         project.is_key_project = bool(data["is_key_project"])
-    if project.planned_start and project.planned_completion and project.planned_completion < project.planned_start:
+    if (
+        project.planned_start
+        and project.planned_completion
+        and project.planned_completion < project.planned_start
+    ):
         errors.add("planned_completion", "计划竣工日期不能早于计划开工日期")
-    if project.actual_start and project.actual_completion and project.actual_completion < project.actual_start:
+    if (
+        project.actual_start
+        and project.actual_completion
+        and project.actual_completion < project.actual_start
+    ):
         errors.add("actual_completion", "实际竣工日期不能早于实际开工日期")
 
 
@@ -458,10 +576,16 @@ def create_project(*, actor: Any, code: str, name: str, region_code: str, **fiel
         with transaction.atomic():
             project.search_tokens = _project_tokens(project)
             project.save()
-            audit.record(action="registry.project.create", actor=actor, obj=project,
-                         detail={"warnings": warnings} if warnings else None)
+            audit.record(
+                action="registry.project.create",
+                actor=actor,
+                obj=project,
+                detail={"warnings": warnings} if warnings else None,
+            )
     except IntegrityError as exc:
-        raise ValidationError("该项目代码已登记", code="duplicate", fields={"code": ["该项目代码已登记"]}) from exc
+        raise ValidationError(
+            "该项目代码已登记", code="duplicate", fields={"code": ["该项目代码已登记"]}
+        ) from exc
     project.warnings = warnings  # type: ignore[attr-defined]
     return project
 
@@ -486,14 +610,20 @@ def update_project(*, actor: Any, project: Project, changes: Mapping[str, Any]) 
     with transaction.atomic():
         project.search_tokens = _project_tokens(project)
         project.save()
-        audit.record(action="registry.project.update", actor=actor, obj=project,
-                     detail={"fields": sorted(changes)})
+        audit.record(
+            action="registry.project.update", actor=actor, obj=project, detail={"fields": sorted(changes)}
+        )
     return project
 
 
 def add_participant(
-    *, actor: Any, project: Project, organization: Organization, role: str,
-    key_person: Person | None = None, key_person_role: str = "",
+    *,
+    actor: Any,
+    project: Project,
+    organization: Organization,
+    role: str,
+    key_person: Person | None = None,
+    key_person_role: str = "",
 ) -> Participant:
     _require_perm(actor, "registry.add_participant")
     errors = Errors()
@@ -510,12 +640,22 @@ def add_participant(
     try:
         with transaction.atomic():
             participant = Participant.objects.create(
-                project=project, organization=organization, role=role, key_person=key_person,
+                project=project,
+                organization=organization,
+                role=role,
+                key_person=key_person,
                 key_person_role=key_person_role,
             )
-            audit.record(action="registry.participant.create", actor=actor, obj=participant,
-                         detail={"project": project.pk})
+            audit.record(
+                action="registry.participant.create",
+                actor=actor,
+                obj=participant,
+                detail={"project": project.pk},
+            )
     except IntegrityError as exc:
-        raise ValidationError("该单位已以此角色参建本项目", code="duplicate",
-                              fields={"organization": ["该单位已以此角色参建本项目"]}) from exc
+        raise ValidationError(
+            "该单位已以此角色参建本项目",
+            code="duplicate",
+            fields={"organization": ["该单位已以此角色参建本项目"]},
+        ) from exc
     return participant

@@ -13,7 +13,9 @@ urlpatterns = [
     path("enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("enterprises/<int:enterprise_id>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:enterprise_id>/edit/", views.enterprise_edit, name="enterprise_edit"),
-    path("enterprises/<int:enterprise_id>/qualifications/", views.qualification_add, name="qualification_add"),
+    path(
+        "enterprises/<int:enterprise_id>/qualifications/", views.qualification_add, name="qualification_add"
+    ),
     path("enterprises/<int:enterprise_id>/licenses/", views.license_add, name="license_add"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),

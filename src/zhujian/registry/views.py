@@ -27,26 +27,41 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 # ---------------------------------------------------------------- projects
 
+
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     filters, filter_errors = parse_filters(ProjectFilter, request)
     queryset = selectors.projects(request.user, filters).select_related("region")
     page, querystring = paginate(request, queryset)
-    return render(request, "registry/project_list.html", {
-        "page": page, "querystring": querystring, "filters": filters, "filter_errors": filter_errors,
-        "regions": selectors.district_choices(request.user) or [], "stages": Project.Stage.choices,
-        "statuses": Project.Status.choices, "kinds": Project.Kind.choices,
-    })
+    return render(
+        request,
+        "registry/project_list.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filters": filters,
+            "filter_errors": filter_errors,
+            "regions": selectors.district_choices(request.user) or [],
+            "stages": Project.Stage.choices,
+            "statuses": Project.Status.choices,
+            "kinds": Project.Kind.choices,
+        },
+    )
 
 
 @login_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project(request.user, project_id)
-    return render(request, "registry/project_detail.html", {
-        "project": project, "participants": selectors.participants_of(request.user, project),
-        "participant_form": forms.ParticipantForm(),
-        "can_edit": request.user.has_perm("registry.change_project"),
-    })
+    return render(
+        request,
+        "registry/project_detail.html",
+        {
+            "project": project,
+            "participants": selectors.participants_of(request.user, project),
+            "participant_form": forms.ParticipantForm(),
+            "can_edit": request.user.has_perm("registry.change_project"),
+        },
+    )
 
 
 @login_required
@@ -56,8 +71,13 @@ def project_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.service_fields()
         try:
-            project = services.create_project(actor=request.user, code=data.pop("code"), name=data.pop("name"),
-                                              region_code=data.pop("region_code"), **data)
+            project = services.create_project(
+                actor=request.user,
+                code=data.pop("code"),
+                name=data.pop("name"),
+                region_code=data.pop("region_code"),
+                **data,
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -65,7 +85,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, warning)
             messages.success(request, f"项目「{project.name}」已登记")
             return redirect("registry:project_detail", project_id=project.pk)
-    return render(request, "registry/form.html", {"form": form, "title": "登记项目", "back": "registry:project_list"})
+    return render(
+        request, "registry/form.html", {"form": form, "title": "登记项目", "back": "registry:project_list"}
+    )
 
 
 @login_required
@@ -84,8 +106,11 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
         else:
             messages.success(request, "项目信息已保存")
             return redirect("registry:project_detail", project_id=project.pk)
-    return render(request, "registry/form.html", {"form": form, "title": f"修改项目：{project.name}",
-                                                  "back": "registry:project_list"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": f"修改项目：{project.name}", "back": "registry:project_list"},
+    )
 
 
 @login_required
@@ -96,44 +121,70 @@ def participant_add(request: HttpRequest, project_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ent = selectors.enterprise_by_uscc(request.user, data["organization_uscc"])
-        key_person = (selectors.person_by_id_number(request.user, data["key_person_id_number"])
-                      if data["key_person_id_number"] else None)
+        key_person = (
+            selectors.person_by_id_number(request.user, data["key_person_id_number"])
+            if data["key_person_id_number"]
+            else None
+        )
         if ent is None:
             form.add_error("organization_uscc", "未找到该信用代码的企业")
         elif data["key_person_id_number"] and key_person is None:
             form.add_error("key_person_id_number", "未找到该身份证号的人员")
         else:
             try:
-                services.add_participant(actor=request.user, project=project, organization=ent.organization,
-                                         role=data["role"], key_person=key_person,
-                                         key_person_role=data["key_person_role"])
+                services.add_participant(
+                    actor=request.user,
+                    project=project,
+                    organization=ent.organization,
+                    role=data["role"],
+                    key_person=key_person,
+                    key_person_role=data["key_person_role"],
+                )
             except DomainError as exc:
-                apply_domain_error(form, exc.renamed({"organization": "organization_uscc",
-                                                      "key_person": "key_person_id_number"}))
+                apply_domain_error(
+                    form,
+                    exc.renamed({"organization": "organization_uscc", "key_person": "key_person_id_number"}),
+                )
             else:
                 messages.success(request, "参建单位已添加")
                 return redirect("registry:project_detail", project_id=project.pk)
-    return render(request, "registry/project_detail.html", {
-        "project": project, "participants": selectors.participants_of(request.user, project),
-        "participant_form": form, "can_edit": request.user.has_perm("registry.change_project"),
-    }, status=422)
+    return render(
+        request,
+        "registry/project_detail.html",
+        {
+            "project": project,
+            "participants": selectors.participants_of(request.user, project),
+            "participant_form": form,
+            "can_edit": request.user.has_perm("registry.change_project"),
+        },
+        status=422,
+    )
 
 
 # ---------------------------------------------------------------- enterprises
+
 
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filters, filter_errors = parse_filters(EnterpriseFilter, request)
     page, querystring = paginate(request, selectors.enterprises(request.user, filters))
-    return render(request, "registry/enterprise_list.html", {
-        "page": page, "querystring": querystring, "filters": filters, "filter_errors": filter_errors,
-        "roles": EnterpriseRole.choices,
-    })
+    return render(
+        request,
+        "registry/enterprise_list.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filters": filters,
+            "filter_errors": filter_errors,
+            "roles": EnterpriseRole.choices,
+        },
+    )
 
 
 def _enterprise_context(request: HttpRequest, ent: Any, **extra: Any) -> dict[str, Any]:
     return {
-        "enterprise": ent, "qualifications": selectors.qualifications_of(request.user, ent),
+        "enterprise": ent,
+        "qualifications": selectors.qualifications_of(request.user, ent),
         "licenses": selectors.safety_licenses_of(request.user, ent),
         "projects": selectors.projects_of_enterprise(request.user, ent).select_related("region")[:20],
         "qualification_form": extra.get("qualification_form") or forms.QualificationForm(),
@@ -161,8 +212,9 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"企业「{ent.name}」已登记")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
-    return render(request, "registry/form.html", {"form": form, "title": "登记企业",
-                                                  "back": "registry:enterprise_list"})
+    return render(
+        request, "registry/form.html", {"form": form, "title": "登记企业", "back": "registry:enterprise_list"}
+    )
 
 
 @login_required
@@ -182,8 +234,11 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         else:
             messages.success(request, "企业信息已保存")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
-    return render(request, "registry/form.html", {"form": form, "title": f"修改企业：{ent.name}",
-                                                  "back": "registry:enterprise_list"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": f"修改企业：{ent.name}", "back": "registry:enterprise_list"},
+    )
 
 
 @login_required
@@ -199,8 +254,12 @@ def qualification_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         else:
             messages.success(request, "资质已添加")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
-    return render(request, "registry/enterprise_detail.html",
-                  _enterprise_context(request, ent, qualification_form=form), status=422)
+    return render(
+        request,
+        "registry/enterprise_detail.html",
+        _enterprise_context(request, ent, qualification_form=form),
+        status=422,
+    )
 
 
 @login_required
@@ -216,29 +275,44 @@ def license_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         else:
             messages.success(request, "安全生产许可证已添加")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
-    return render(request, "registry/enterprise_detail.html",
-                  _enterprise_context(request, ent, license_form=form), status=422)
+    return render(
+        request,
+        "registry/enterprise_detail.html",
+        _enterprise_context(request, ent, license_form=form),
+        status=422,
+    )
 
 
 # ---------------------------------------------------------------- persons
+
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
     filters, filter_errors = parse_filters(PersonFilter, request)
     page, querystring = paginate(request, selectors.persons(request.user, filters))
-    return render(request, "registry/person_list.html", {
-        "page": page, "querystring": querystring, "filters": filters, "filter_errors": filter_errors,
-    })
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filters": filters,
+            "filter_errors": filter_errors,
+        },
+    )
 
 
 def _person_context(request: HttpRequest, person: Any, **extra: Any) -> dict[str, Any]:
     return {
-        "person": person, "certificates": selectors.certificates_of(request.user, person),
+        "person": person,
+        "certificates": selectors.certificates_of(request.user, person),
         "certificate_form": extra.get("certificate_form") or forms.CertificateForm(),
         "can_edit": request.user.has_perm("registry.change_person"),
         "can_reveal": request.user.has_perm("registry.view_person_plaintext"),
-        "revealed": extra.get("revealed"), "certificate_kinds": Certificate.Kind.choices,
-        "participations": Participant.objects.visible_to(request.user).filter(key_person=person)
+        "revealed": extra.get("revealed"),
+        "certificate_kinds": Certificate.Kind.choices,
+        "participations": Participant.objects.visible_to(request.user)
+        .filter(key_person=person)
         .select_related("project", "organization")[:20],
     }
 
@@ -276,23 +350,31 @@ def person_create(request: HttpRequest) -> HttpResponse:
         ok, employer = _employer_from(request, form)
         if ok:
             try:
-                person = services.create_person(actor=request.user, name=form.cleaned_data["name"],
-                                                id_number=form.cleaned_data["id_number"],
-                                                phone=form.cleaned_data["phone"], employer=employer)
+                person = services.create_person(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    id_number=form.cleaned_data["id_number"],
+                    phone=form.cleaned_data["phone"],
+                    employer=employer,
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
                 messages.success(request, f"人员「{person.name}」已登记")
                 return redirect("registry:person_detail", person_id=person.pk)
-    return render(request, "registry/form.html", {"form": form, "title": "登记人员", "back": "registry:person_list"})
+    return render(
+        request, "registry/form.html", {"form": form, "title": "登记人员", "back": "registry:person_list"}
+    )
 
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person(request.user, person_id)  # scope first: out of scope is 404, not 403
     _require(request, "registry.change_person")
-    initial = {"name": person.name, "employer_uscc": getattr(getattr(person.employer, "enterprise", None),
-                                                             "uscc", "")}
+    initial = {
+        "name": person.name,
+        "employer_uscc": getattr(getattr(person.employer, "enterprise", None), "uscc", ""),
+    }
     form = forms.PersonForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         ok, employer = _employer_from(request, form)
@@ -307,8 +389,11 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             else:
                 messages.success(request, "人员信息已保存")
                 return redirect("registry:person_detail", person_id=person.pk)
-    return render(request, "registry/form.html", {"form": form, "title": f"修改人员：{person.name}",
-                                                  "back": "registry:person_list"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": f"修改人员：{person.name}", "back": "registry:person_list"},
+    )
 
 
 @login_required
@@ -324,5 +409,9 @@ def certificate_add(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "证书已添加")
             return redirect("registry:person_detail", person_id=person.pk)
-    return render(request, "registry/person_detail.html",
-                  _person_context(request, person, certificate_form=form), status=422)
+    return render(
+        request,
+        "registry/person_detail.html",
+        _person_context(request, person, certificate_form=form),
+        status=422,
+    )

@@ -33,7 +33,8 @@ def _normalised(html: str, username: str) -> str:
 def _one_failed_record(mark: int, username: str) -> None:
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id, e.actor_label) for e in events] == [
-        ("accounts.login", "failed", None, username or "anonymous")]
+        ("accounts.login", "failed", None, username or "anonymous")
+    ]
 
 
 def test_wrong_password_and_unknown_user_answer_the_same(city, market_officer):
@@ -73,7 +74,8 @@ def test_successful_login_is_audited_and_rotates_the_session_key(market_officer)
     assert response.status_code == 302 and response["Location"] == "/"
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id) for e in events] == [
-        ("accounts.login", "success", market_officer.pk)]
+        ("accounts.login", "success", market_officer.pk)
+    ]
     new_key = client.cookies["sessionid"].value
     assert new_key != old_key
     assert not SessionStore().exists(old_key)
@@ -81,9 +83,14 @@ def test_successful_login_is_audited_and_rotates_the_session_key(market_officer)
     assert client.get("/registry/projects/").status_code == 200
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/registry/projects/", "/registry/projects/"), ("https://evil.example/", "/"), ("//evil.example/x", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/registry/projects/", "/registry/projects/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+    ],
+)
 def test_login_redirects_only_to_our_own_pages(market_officer, target, expected):
     response = _post_login(Client(), "market1", PASSWORD, next=target)
     assert response.status_code == 302 and response["Location"] == expected

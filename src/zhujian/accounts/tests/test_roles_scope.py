@@ -13,8 +13,11 @@ from zhujian.registry.tests.support import audit_mark, audit_since, domain_snaps
 
 pytestmark = pytest.mark.django_db
 
-PAIRS = [("system_admin", "security_admin"), ("system_admin", "audit_admin"),
-         ("security_admin", "audit_admin")]
+PAIRS = [
+    ("system_admin", "security_admin"),
+    ("system_admin", "audit_admin"),
+    ("security_admin", "audit_admin"),
+]
 
 
 def test_the_three_administrators_are_exactly_the_separated_roles():
@@ -25,8 +28,13 @@ def test_the_three_administrators_are_exactly_the_separated_roles():
 def test_no_user_is_created_holding_two_separated_admin_roles(city, pair):
     before, mark = domain_snapshot(), audit_mark()
     with pytest.raises(ValidationError) as caught:
-        services.create_user(username="two_hats", full_name="兼任", organization=city.orgs["bureau"],
-                             password="Test-pass-123", role_codes=list(pair))
+        services.create_user(
+            username="two_hats",
+            full_name="兼任",
+            organization=city.orgs["bureau"],
+            password="Test-pass-123",
+            role_codes=list(pair),
+        )
     assert caught.value.code == "separated_admin" and caught.value.fields == {"roles": ["三员角色互斥"]}
     assert not User.objects.filter(username="two_hats").exists()
     assert domain_snapshot() == before
@@ -35,8 +43,13 @@ def test_no_user_is_created_holding_two_separated_admin_roles(city, pair):
 
 def test_all_three_at_once_is_refused_too(city):
     with pytest.raises(ValidationError):
-        services.create_user(username="three_hats", full_name="三兼", organization=city.orgs["bureau"],
-                             password=None, role_codes=sorted(SEPARATED_ADMIN_CODES))
+        services.create_user(
+            username="three_hats",
+            full_name="三兼",
+            organization=city.orgs["bureau"],
+            password=None,
+            role_codes=sorted(SEPARATED_ADMIN_CODES),
+        )
     assert not User.objects.filter(username="three_hats").exists()
 
 
@@ -58,7 +71,8 @@ def test_role_changes_are_audited_and_unknown_roles_refused(city):
     mark = audit_mark()
     services.set_user_roles(user=user, role_codes=["bureau_leader"], actor=None)
     assert [(e.action, e.object_id, e.detail) for e in audit_since(mark)] == [
-        ("accounts.user.roles", str(user.pk), {"roles": ["bureau_leader"]})]
+        ("accounts.user.roles", str(user.pk), {"roles": ["bureau_leader"]})
+    ]
     before = domain_snapshot()
     with pytest.raises(ValidationError) as caught:
         services.set_user_roles(user=user, role_codes=["bureau_leader", "emperor"], actor=None)
@@ -69,11 +83,17 @@ def test_role_changes_are_audited_and_unknown_roles_refused(city):
 
 def test_create_user_audits_once_with_the_roles(city):
     mark = audit_mark()
-    user = services.create_user(username="new_staff", full_name="新同事", organization=city.orgs["bureau"],
-                                password="Test-pass-123", role_codes=["inspector", "bureau_leader"])
+    user = services.create_user(
+        username="new_staff",
+        full_name="新同事",
+        organization=city.orgs["bureau"],
+        password="Test-pass-123",
+        role_codes=["inspector", "bureau_leader"],
+    )
     assert user.check_password("Test-pass-123") and user.kind == User.Kind.PERSON
     assert [(e.action, e.object_id, e.detail) for e in audit_since(mark)] == [
-        ("accounts.user.create", str(user.pk), {"roles": ["bureau_leader", "inspector"]})]
+        ("accounts.user.create", str(user.pk), {"roles": ["bureau_leader", "inspector"]})
+    ]
     assert "Test-pass-123" not in str(audit_since(mark)[0].detail)
 
 
@@ -87,6 +107,7 @@ def test_duplicate_username_is_refused(city):
 
 
 # ---------------------------------------------------------------- RoleBackend
+
 
 def test_role_backend_grants_the_roles_permissions(city):
     officer = city.user("perm_officer", "建筑市场监管处", "market_officer")
@@ -115,13 +136,17 @@ def test_separated_admins_hold_no_business_permissions(city):
 
 # ---------------------------------------------------------------- scope_of
 
-@pytest.mark.parametrize("org_key,kind,region", [
-    ("bureau", ScopeKind.ALL, "320100"),
-    ("建筑市场监管处", ScopeKind.ALL, "320100"),
-    ("district:320106", ScopeKind.DISTRICT, "320106"),
-    ("district:320115", ScopeKind.DISTRICT, "320115"),
-    ("dept:fgw", ScopeKind.DEPARTMENT, "320100"),
-])
+
+@pytest.mark.parametrize(
+    "org_key,kind,region",
+    [
+        ("bureau", ScopeKind.ALL, "320100"),
+        ("建筑市场监管处", ScopeKind.ALL, "320100"),
+        ("district:320106", ScopeKind.DISTRICT, "320106"),
+        ("district:320115", ScopeKind.DISTRICT, "320115"),
+        ("dept:fgw", ScopeKind.DEPARTMENT, "320100"),
+    ],
+)
 def test_scope_of_staff_organisations(city, org_key, kind, region):
     user = city.user(f"scope_{kind}_{region}", org_key)
     org = city.orgs[org_key]
@@ -131,8 +156,13 @@ def test_scope_of_staff_organisations(city, org_key, kind, region):
 
 def test_scope_of_an_enterprise_user(city, make_enterprise):
     ent = make_enterprise()
-    user = services.create_user(username="ent_user", full_name="企业用户", organization=ent.organization,
-                                password=None, role_codes=["applicant"])
+    user = services.create_user(
+        username="ent_user",
+        full_name="企业用户",
+        organization=ent.organization,
+        password=None,
+        role_codes=["applicant"],
+    )
     scope = scope_of(user)
     assert scope == Scope(ScopeKind.ENTERPRISE, ent.organization.region_id, ent.organization_id)
     assert not scope.is_staff
@@ -149,11 +179,13 @@ def test_scope_of_principals_without_a_usable_organisation(city):
     inactive = city.user("inactive_scope", "bureau")
     inactive.is_active = False
     assert scope_of(inactive).kind == ScopeKind.NONE
-    closed = services.create_organization(name="已撤销的区局", kind=Organization.Kind.DISTRICT_BUREAU,
-                                          region_code="320104")
+    closed = services.create_organization(
+        name="已撤销的区局", kind=Organization.Kind.DISTRICT_BUREAU, region_code="320104"
+    )
     Organization.objects.filter(pk=closed.pk).update(is_active=False)
-    staff = services.create_user(username="closed_org", full_name="旧区局", organization=closed,
-                                 password=None)
+    staff = services.create_user(
+        username="closed_org", full_name="旧区局", organization=closed, password=None
+    )
     assert scope_of(User.objects.get(pk=staff.pk)).kind == ScopeKind.NONE
     assert not scope_of(User.objects.get(pk=staff.pk)).is_staff
 

@@ -43,10 +43,20 @@ def _session_client(user: User) -> tuple[Client, str]:
 
 # ---------------------------------------------------------------- refused tokens
 
-@pytest.mark.parametrize("header", [
-    None, "Bearer", "Bearer ", "Bearer zj_" + "A" * 43, "Bearer not-a-token", "Bearer zj_" + "x" * 200,
-    "Basic bWFya2V0MTpUZXN0LXBhc3MtMTIz", "Token zj_abc",
-])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer",
+        "Bearer ",
+        "Bearer zj_" + "A" * 43,
+        "Bearer not-a-token",
+        "Bearer zj_" + "x" * 200,
+        "Basic bWFya2V0MTpUZXN0LXBhc3MtMTIz",
+        "Token zj_abc",
+    ],
+)
 def test_missing_or_unknown_token_is_401(market_officer, header):
     extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
     before = domain_snapshot()
@@ -70,11 +80,13 @@ def test_revoked_token_is_401_and_revocation_is_audited(market_officer):
 
 
 def test_expired_token_and_token_of_inactive_user_are_401(city, market_officer):
-    _, expired = services.mint_personal_token(user=market_officer, name="过期",
-                                              expires_at=timezone.now() - timedelta(seconds=1))
+    _, expired = services.mint_personal_token(
+        user=market_officer, name="过期", expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert_error_shape(_get_me(expired), 401)
-    _, fresh = services.mint_personal_token(user=market_officer, name="未过期",
-                                            expires_at=timezone.now() + timedelta(hours=1))
+    _, fresh = services.mint_personal_token(
+        user=market_officer, name="未过期", expires_at=timezone.now() + timedelta(hours=1)
+    )
     assert _get_me(fresh).status_code == 200
     leaver = city.user("leaver", "建筑市场监管处", "market_officer")
     _, raw = services.mint_personal_token(user=leaver, name="离职")
@@ -91,6 +103,7 @@ def test_token_use_touches_last_used_at(market_officer):
 
 
 # ---------------------------------------------------------------- minting from a session only
+
 
 def test_mint_with_bearer_token_is_refused(market_officer):
     _, raw = services.mint_personal_token(user=market_officer, name="已有令牌")
@@ -113,8 +126,9 @@ def test_mint_with_session_returns_the_raw_token_once_and_stores_only_its_hash(m
     assert token.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert token.prefix == raw[:10]
     # The raw value is in no column of any token row, nor in the audit record.
-    assert not ApiToken.objects.filter(Q(token_hash__contains=raw[10:]) | Q(name__contains=raw[10:])
-                                       | Q(prefix__contains=raw[10:])).exists()
+    assert not ApiToken.objects.filter(
+        Q(token_hash__contains=raw[10:]) | Q(name__contains=raw[10:]) | Q(prefix__contains=raw[10:])
+    ).exists()
     events = audit_since(mark)
     assert [(e.action, e.outcome) for e in events] == [("accounts.token.mint", "success")]
     assert raw[10:] not in str(events[0].detail) + events[0].object_repr
@@ -145,8 +159,13 @@ def test_session_post_without_csrf_token_is_403_and_writes_nothing(market_office
 def test_bearer_requests_need_no_csrf_token(market_officer):
     _, raw = services.mint_personal_token(user=market_officer, name="t")
     client = Client(enforce_csrf_checks=True)
-    response = api_call(client, "POST", "/api/v1/projects",
-                        {"code": project_code(), "name": "令牌创建", "region_code": "320106"}, **bearer(raw))
+    response = api_call(
+        client,
+        "POST",
+        "/api/v1/projects",
+        {"code": project_code(), "name": "令牌创建", "region_code": "320106"},
+        **bearer(raw),
+    )
     assert response.status_code == 201, response.content
 
 
@@ -164,6 +183,7 @@ def test_revoking_another_users_token_is_404(city, market_officer):
 
 # ---------------------------------------------------------------- machine tokens
 
+
 @pytest.fixture
 def lab_world(city, market_officer, make_enterprise, make_project):
     lab = make_enterprise(name="南京检测中心有限公司", roles=("lab",))
@@ -180,7 +200,8 @@ def test_machine_token_acts_as_the_organisations_principal(lab_world):
     token, raw = services.issue_machine_token(organization=lab.organization, name="检测报告上报", actor=admin)
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id) for e in events] == [
-        ("accounts.token.issue_machine", "success", admin.pk)]
+        ("accounts.token.issue_machine", "success", admin.pk)
+    ]
     principal = token.user
     assert principal.kind == User.Kind.MACHINE and principal.organization == lab.organization
     assert token.kind == ApiToken.Kind.MACHINE and token.created_by == admin

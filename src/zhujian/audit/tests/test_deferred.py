@@ -30,8 +30,12 @@ def test_denial_inside_a_rolled_back_transaction_survives_after_flush(user):
     assert audit.flush_pending() == 1
     denial = AuditEvent.objects.get(action="access.denied")
     # Written later, but with the context it was recorded in.
-    assert (denial.outcome, denial.actor_id, denial.ip, denial.request_id) == ("denied", user.pk, "192.0.2.1",
-                                                                               ctx.request_id)
+    assert (denial.outcome, denial.actor_id, denial.ip, denial.request_id) == (
+        "denied",
+        user.pk,
+        "192.0.2.1",
+        ctx.request_id,
+    )
     assert not AuditEvent.objects.filter(action="registry.project.update").exists()
     assert audit.pending_count() == 0
     assert audit.verify().ok

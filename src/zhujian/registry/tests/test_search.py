@@ -40,17 +40,20 @@ def _names(client: Client, path: str, q: str, **params: str) -> list[str]:
     return sorted(item["name"] for item in data["items"])
 
 
-@pytest.mark.parametrize("q,expected", [
-    ("鼓楼", ["鼓楼区滨江商务中心"]),  # a word at the start of a longer word (鼓楼区)
-    ("学校", ["江宁区东山小学校园扩建工程"]),  # inside 小学校园
-    ("区滨", ["鼓楼区滨江商务中心"]),  # across a word boundary
-    ("校园扩建", ["江宁区东山小学校园扩建工程"]),
-    ("学校 工程", ["江宁区东山小学校园扩建工程"]),  # every term must match
-    ("楼", ["玄武区学习校区楼宇改造", "鼓楼区滨江商务中心"]),  # one character: any document containing it
-    ("江宁", ["江宁区东山小学校园扩建工程"]),
-    ("鼓楼学校", []),  # each word is somewhere, but no project holds both
-    ("上海", []),
-])
+@pytest.mark.parametrize(
+    "q,expected",
+    [
+        ("鼓楼", ["鼓楼区滨江商务中心"]),  # a word at the start of a longer word (鼓楼区)
+        ("学校", ["江宁区东山小学校园扩建工程"]),  # inside 小学校园
+        ("区滨", ["鼓楼区滨江商务中心"]),  # across a word boundary
+        ("校园扩建", ["江宁区东山小学校园扩建工程"]),
+        ("学校 工程", ["江宁区东山小学校园扩建工程"]),  # every term must match
+        ("楼", ["玄武区学习校区楼宇改造", "鼓楼区滨江商务中心"]),  # one character: any document containing it
+        ("江宁", ["江宁区东山小学校园扩建工程"]),
+        ("鼓楼学校", []),  # each word is somewhere, but no project holds both
+        ("上海", []),
+    ],
+)
 def test_project_search_finds_words_inside_longer_words(client, projects, q, expected):
     assert _names(client, "/api/v1/projects", q) == expected
 
@@ -58,7 +61,7 @@ def test_project_search_finds_words_inside_longer_words(client, projects, q, exp
 def test_every_two_character_slice_of_a_name_finds_it(client, projects):
     name = projects["school"].name
     for i in range(len(name) - 1):
-        assert projects["school"].name in _names(client, "/api/v1/projects", name[i:i + 2]), name[i:i + 2]
+        assert projects["school"].name in _names(client, "/api/v1/projects", name[i : i + 2]), name[i : i + 2]
 
 
 def test_project_code_query_finds_the_project(client, projects):
@@ -77,8 +80,9 @@ def test_search_and_filters_combine_and_the_page_agrees(client, projects):
 
 
 def test_search_reflects_a_rename(client, market_officer, projects):
-    services.update_project(actor=market_officer, project=projects["other"],
-                            changes={"name": "栖霞区图书馆新建工程"})
+    services.update_project(
+        actor=market_officer, project=projects["other"], changes={"name": "栖霞区图书馆新建工程"}
+    )
     assert _names(client, "/api/v1/projects", "仙林") == []
     assert _names(client, "/api/v1/projects", "书馆") == ["栖霞区图书馆新建工程"]
 

@@ -79,14 +79,19 @@ def _id_number_ending_in_x() -> str:
 
 # ---------------------------------------------------------------- enterprises
 
+
 def test_create_enterprise_normalises_code_and_audits_once(officer):
     uscc = valid_uscc(11)
     messy = " ".join([uscc[:6], uscc[6:]]).lower()  # pasted with a space, typed lower-case
     mark = audit_mark()
-    ent = services.create_enterprise(actor=officer, uscc=messy, name=" 南京示范建设有限公司 ",
-                                      roles=["contractor", "builder", "contractor"],
-                                      legal_representative="张三",
-                                      registered_capital="50000000")
+    ent = services.create_enterprise(
+        actor=officer,
+        uscc=messy,
+        name=" 南京示范建设有限公司 ",
+        roles=["contractor", "builder", "contractor"],
+        legal_representative="张三",
+        registered_capital="50000000",
+    )
     ent.refresh_from_db()
     assert ent.uscc == uscc
     assert ent.name == ent.organization.name == "南京示范建设有限公司"
@@ -98,21 +103,40 @@ def test_create_enterprise_normalises_code_and_audits_once(officer):
 
 @pytest.mark.parametrize("bad", ["", "91320106MA1X", "91320106MA1XXXXXXI", "913201067XXXXXXXX0"])
 def test_create_enterprise_bad_uscc_writes_nothing(officer, bad):
-    _rejected(lambda: services.create_enterprise(actor=officer, uscc=bad, name="某公司", roles=["builder"]),
-              "uscc", code="validation_error")
+    _rejected(
+        lambda: services.create_enterprise(actor=officer, uscc=bad, name="某公司", roles=["builder"]),
+        "uscc",
+        code="validation_error",
+    )
 
 
 def test_create_enterprise_lists_every_problem_in_one_answer(officer):
-    error = _rejected(lambda: services.create_enterprise(
-        actor=officer, uscc="123", name="  ", roles=["pirate"], registered_capital="-1",
-        region_code="999999"), "uscc", "name", "roles", "registered_capital", "region_code")
+    error = _rejected(
+        lambda: services.create_enterprise(
+            actor=officer,
+            uscc="123",
+            name="  ",
+            roles=["pirate"],
+            registered_capital="-1",
+            region_code="999999",
+        ),
+        "uscc",
+        "name",
+        "roles",
+        "registered_capital",
+        "region_code",
+    )
     assert error.fields["roles"] == ["企业类型无效：pirate"]
 
 
 def test_duplicate_enterprise_is_refused(officer, make_enterprise):
     ent = make_enterprise()
-    error = _rejected(lambda: services.create_enterprise(actor=officer, uscc=ent.uscc.lower(),
-                                                         name="另一家公司", roles=["builder"]), "uscc")
+    error = _rejected(
+        lambda: services.create_enterprise(
+            actor=officer, uscc=ent.uscc.lower(), name="另一家公司", roles=["builder"]
+        ),
+        "uscc",
+    )
     assert error.fields["uscc"] == ["该统一社会信用代码已登记"]
     assert Enterprise.objects.filter(uscc=ent.uscc).count() == 1
 
@@ -120,8 +144,11 @@ def test_duplicate_enterprise_is_refused(officer, make_enterprise):
 def test_update_enterprise_keeps_organisation_name_in_step(officer, make_enterprise):
     ent = make_enterprise()
     mark = audit_mark()
-    services.update_enterprise(actor=officer, enterprise=ent,
-                               changes={"name": "更名后建设有限公司", "address": "南京市鼓楼区中山路1号"})
+    services.update_enterprise(
+        actor=officer,
+        enterprise=ent,
+        changes={"name": "更名后建设有限公司", "address": "南京市鼓楼区中山路1号"},
+    )
     ent.refresh_from_db()
     ent.organization.refresh_from_db()
     assert ent.name == ent.organization.name == "更名后建设有限公司"
@@ -129,37 +156,51 @@ def test_update_enterprise_keeps_organisation_name_in_step(officer, make_enterpr
     assert event.detail == {"fields": ["address", "name"]}
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"uscc": valid_uscc(3)}, "uscc"),
-    ({"organization": 1}, "organization"),
-    ({"name": "新名", "search_tokens": "x"}, "search_tokens"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"uscc": valid_uscc(3)}, "uscc"),
+        ({"organization": 1}, "organization"),
+        ({"name": "新名", "search_tokens": "x"}, "search_tokens"),
+    ],
+)
 def test_update_enterprise_refuses_mass_assignment(officer, make_enterprise, changes, field):
     ent = make_enterprise()
-    _rejected(lambda: services.update_enterprise(actor=officer, enterprise=ent, changes=changes),
-              field, code="field_not_editable")
+    _rejected(
+        lambda: services.update_enterprise(actor=officer, enterprise=ent, changes=changes),
+        field,
+        code="field_not_editable",
+    )
     ent.refresh_from_db()
     assert ent.name != "新名"
 
 
 def test_update_enterprise_invalid_value_changes_nothing(officer, make_enterprise):
     ent = make_enterprise()
-    _rejected(lambda: services.update_enterprise(actor=officer, enterprise=Enterprise.objects.get(pk=ent.pk),
-                                                 changes={"name": "", "roles": []}), "name", "roles")
+    _rejected(
+        lambda: services.update_enterprise(
+            actor=officer, enterprise=Enterprise.objects.get(pk=ent.pk), changes={"name": "", "roles": []}
+        ),
+        "name",
+        "roles",
+    )
 
 
 def test_renaming_to_another_enterprises_name_is_refused_not_a_crash(officer, make_enterprise):
     taken = make_enterprise(name="南京第一建设有限公司")
     ent = make_enterprise(name="南京第二建设有限公司")
     fresh = Enterprise.objects.get(pk=ent.pk)
-    error = _rejected(lambda: services.update_enterprise(actor=officer, enterprise=fresh,
-                                                         changes={"name": taken.name}), "name")
+    error = _rejected(
+        lambda: services.update_enterprise(actor=officer, enterprise=fresh, changes={"name": taken.name}),
+        "name",
+    )
     assert error.code == "duplicate"
     ent.refresh_from_db()
     assert ent.name == ent.organization.name == "南京第二建设有限公司"
 
 
 # ---------------------------------------------------------------- persons
+
 
 def test_person_id_number_is_encrypted_masked_and_indexed(officer):
     id_number = valid_id_number(5, male=False)
@@ -191,25 +232,34 @@ def test_same_id_number_encrypts_differently_but_indexes_the_same(officer):
     services.create_person(actor=officer, name="乙", id_number=x_number)
     full_width = x_number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
     for again in (id_number, x_number.lower(), full_width):
-        error = _rejected(lambda again=again: services.create_person(actor=officer, name="丙",
-                                                                     id_number=again), "id_number")
+        error = _rejected(
+            lambda again=again: services.create_person(actor=officer, name="丙", id_number=again), "id_number"
+        )
         assert error.fields["id_number"] == ["该身份证号已登记"]
     assert Person.objects.count() == 2
 
 
-@pytest.mark.parametrize("bad,field", [
-    ("32010619850101001", "id_number"),  # 17 digits
-    ("320106198501010010", "id_number"),  # wrong check digit (8 is right)
-    ("320106199002300011", "id_number"),  # 30 February
-    ("990106198501010011", "id_number"),  # no such province
-])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        ("32010619850101001", "id_number"),  # 17 digits
+        ("320106198501010010", "id_number"),  # wrong check digit (8 is right)
+        ("320106199002300011", "id_number"),  # 30 February
+        ("990106198501010011", "id_number"),  # no such province
+    ],
+)
 def test_create_person_bad_id_number_writes_nothing(officer, bad, field):
     _rejected(lambda: services.create_person(actor=officer, name="王五", id_number=bad), field)
 
 
 def test_create_person_bad_phone_and_empty_name(officer):
-    _rejected(lambda: services.create_person(actor=officer, name="", id_number=valid_id_number(),
-                                             phone="2381234567"), "phone", "name")
+    _rejected(
+        lambda: services.create_person(
+            actor=officer, name="", id_number=valid_id_number(), phone="2381234567"
+        ),
+        "phone",
+        "name",
+    )
 
 
 def test_reveal_needs_permission_and_every_attempt_is_audited(city, officer):
@@ -217,7 +267,9 @@ def test_reveal_needs_permission_and_every_attempt_is_audited(city, officer):
     person = services.create_person(actor=officer, name="赵六", id_number=id_number, phone="13912345678")
     mark = audit_mark()
     assert services.reveal_person(actor=officer, person=person) == {
-        "id_number": id_number, "phone": "13912345678"}
+        "id_number": id_number,
+        "phone": "13912345678",
+    }
     event = _one_audit(mark, "registry.person.reveal", person, officer)
     assert id_number not in str(event.detail)
 
@@ -230,7 +282,8 @@ def test_reveal_needs_permission_and_every_attempt_is_audited(city, officer):
     assert domain_snapshot() == before
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id) for e in events] == [
-        ("registry.person.reveal", "denied", staff.pk)]
+        ("registry.person.reveal", "denied", staff.pk)
+    ]
 
 
 def test_update_person_reencrypts_phone_and_refuses_id_number(officer, make_person):
@@ -243,22 +296,36 @@ def test_update_person_reencrypts_phone_and_refuses_id_number(officer, make_pers
     assert person.phone_masked == "139****2222"
     assert crypto.decrypt_field(person.phone_cipher) == "13911112222"
     _one_audit(mark, "registry.person.update", person, officer)
-    _rejected(lambda: services.update_person(actor=officer, person=person,
-                                             changes={"id_number": valid_id_number()}),
-              "id_number", code="field_not_editable")
-    _rejected(lambda: services.update_person(actor=officer, person=Person.objects.get(pk=person.pk),
-                                             changes={"phone": "12"}), "phone")
+    _rejected(
+        lambda: services.update_person(
+            actor=officer, person=person, changes={"id_number": valid_id_number()}
+        ),
+        "id_number",
+        code="field_not_editable",
+    )
+    _rejected(
+        lambda: services.update_person(
+            actor=officer, person=Person.objects.get(pk=person.pk), changes={"phone": "12"}
+        ),
+        "phone",
+    )
 
 
 # ---------------------------------------------------------------- projects
 
+
 def test_create_project_audits_once_and_indexes(officer):
     mark = audit_mark()
     code = project_code("320106")
-    project = services.create_project(actor=officer, code=code, name="鼓楼区某小学改扩建工程",
-                                      region_code="320106", investment="12000000",
-                                      planned_start=date(2025, 3, 1),
-                                      planned_completion=date(2026, 6, 30))
+    project = services.create_project(
+        actor=officer,
+        code=code,
+        name="鼓楼区某小学改扩建工程",
+        region_code="320106",
+        investment="12000000",
+        planned_start=date(2025, 3, 1),
+        planned_completion=date(2026, 6, 30),
+    )
     project.refresh_from_db()
     assert project.code == code and project.region_id == "320106"
     assert project.stage == Project.Stage.LAND_PLANNING and project.status == Project.Status.NORMAL
@@ -267,42 +334,63 @@ def test_create_project_audits_once_and_indexes(officer):
     assert event.detail == {}
 
 
-@pytest.mark.parametrize("bad", ["", "2405-320106-04-01", "2405_320106_04_01_000001",
-                                 "1905-320106-04-01-000001",
-                                 "2405-32O106-04-01-000001", "9912-320106-04-01-000001"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "2405-320106-04-01",
+        "2405_320106_04_01_000001",
+        "1905-320106-04-01-000001",
+        "2405-32O106-04-01-000001",
+        "9912-320106-04-01-000001",
+    ],
+)
 def test_create_project_bad_code_writes_nothing(officer, bad):
-    _rejected(lambda: services.create_project(actor=officer, code=bad, name="项目", region_code="320106"),
-              "code")
+    _rejected(
+        lambda: services.create_project(actor=officer, code=bad, name="项目", region_code="320106"), "code"
+    )
 
 
-@pytest.mark.parametrize("region,message", [
-    ("320100", "项目所在区须为本市的区（县）"),  # the city itself
-    ("320200", "项目所在区须为本市的区（县）"),  # 无锡市
-    ("320205", "项目所在区须为本市的区（县）"),  # a district of 无锡
-    ("999999", "行政区划不存在"),
-])
+@pytest.mark.parametrize(
+    "region,message",
+    [
+        ("320100", "项目所在区须为本市的区（县）"),  # the city itself
+        ("320200", "项目所在区须为本市的区（县）"),  # 无锡市
+        ("320205", "项目所在区须为本市的区（县）"),  # a district of 无锡
+        ("999999", "行政区划不存在"),
+    ],
+)
 def test_project_region_must_be_a_district_of_nanjing(officer, region, message):
-    error = _rejected(lambda: services.create_project(actor=officer, code=project_code("320106"),
-                                                      name="项目", region_code=region), "region_code")
+    error = _rejected(
+        lambda: services.create_project(
+            actor=officer, code=project_code("320106"), name="项目", region_code=region
+        ),
+        "region_code",
+    )
     assert error.fields["region_code"] == [message]
 
 
 def test_district_staff_register_projects_only_in_their_district(city):
     staff = city.user("gulou_staff", "district:320106", "district_staff")
-    error = _rejected(lambda: services.create_project(actor=staff, code=project_code("320102"),
-                                                      name="玄武项目",
-                                                      region_code="320102"), "region_code")
+    error = _rejected(
+        lambda: services.create_project(
+            actor=staff, code=project_code("320102"), name="玄武项目", region_code="320102"
+        ),
+        "region_code",
+    )
     assert error.fields["region_code"] == ["只能登记本区的项目"]
     mark = audit_mark()
-    project = services.create_project(actor=staff, code=project_code("320106"), name="鼓楼项目",
-                                      region_code="320106")
+    project = services.create_project(
+        actor=staff, code=project_code("320106"), name="鼓楼项目", region_code="320106"
+    )
     _one_audit(mark, "registry.project.create", project, staff)
 
 
 def test_unknown_region_inside_project_code_is_accepted_with_a_warning(officer):
     mark = audit_mark()
-    project = services.create_project(actor=officer, code="2405-329999-04-01-000777", name="区划待核实项目",
-                                      region_code="320106")
+    project = services.create_project(
+        actor=officer, code="2405-329999-04-01-000777", name="区划待核实项目", region_code="320106"
+    )
     assert project.warnings == ["项目代码中的行政区划 329999 不在区划表中，请核实"]
     assert Project.objects.filter(code="2405-329999-04-01-000777").exists()
     event = _one_audit(mark, "registry.project.create", project, officer)
@@ -311,60 +399,115 @@ def test_unknown_region_inside_project_code_is_accepted_with_a_warning(officer):
 
 def test_duplicate_project_code_is_refused(officer, make_project):
     project = make_project()
-    error = _rejected(lambda: services.create_project(actor=officer, code=project.code.replace("-", "－"),
-                                                      name="重复", region_code="320106"), "code")
+    error = _rejected(
+        lambda: services.create_project(
+            actor=officer, code=project.code.replace("-", "－"), name="重复", region_code="320106"
+        ),
+        "code",
+    )
     assert error.fields["code"] == ["该项目代码已登记"]
 
 
-@pytest.mark.parametrize("field,value", [
-    ("stage", Project.Stage.UNDER_CONSTRUCTION), ("status", Project.Status.TERMINATED),
-    ("search_tokens", "x"), ("id", 999), ("created_at", "2020-01-01"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("stage", Project.Stage.UNDER_CONSTRUCTION),
+        ("status", Project.Status.TERMINATED),
+        ("search_tokens", "x"),
+        ("id", 999),
+        ("created_at", "2020-01-01"),
+    ],
+)
 def test_create_project_refuses_mass_assignment(officer, field, value):
-    _rejected(lambda: services.create_project(actor=officer, code=project_code(), name="项目",
-                                              region_code="320106", **{field: value}), field,
-              code="field_not_editable")
+    _rejected(
+        lambda: services.create_project(
+            actor=officer, code=project_code(), name="项目", region_code="320106", **{field: value}
+        ),
+        field,
+        code="field_not_editable",
+    )
 
 
-@pytest.mark.parametrize("changes", [
-    {"stage": Project.Stage.COMPLETED}, {"status": Project.Status.SUSPENDED}, {"region_code": "320102"},
-    {"region": "320102"}, {"code": "2405-320106-04-01-999999"},
-    {"name": "改名", "stage": Project.Stage.ARCHIVED},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"stage": Project.Stage.COMPLETED},
+        {"status": Project.Status.SUSPENDED},
+        {"region_code": "320102"},
+        {"region": "320102"},
+        {"code": "2405-320106-04-01-999999"},
+        {"name": "改名", "stage": Project.Stage.ARCHIVED},
+    ],
+)
 def test_update_project_refuses_stage_status_region_and_code(officer, make_project, changes):
     project = make_project()
-    error = _rejected(lambda: services.update_project(actor=officer, project=project, changes=changes),
-                      code="field_not_editable")
+    error = _rejected(
+        lambda: services.update_project(actor=officer, project=project, changes=changes),
+        code="field_not_editable",
+    )
     assert set(error.fields) == set(changes) - {"name"}
     project.refresh_from_db()
     assert project.stage == Project.Stage.LAND_PLANNING and project.status == Project.Status.NORMAL
     assert project.region_id == "320106" and project.name != "改名"
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"planned_start": date(2025, 5, 1), "planned_completion": date(2025, 4, 30)}, "planned_completion"),
-    ({"actual_start": date(2025, 5, 1), "actual_completion": date(2024, 1, 1)}, "actual_completion"),
-    ({"investment": "-5"}, "investment"), ({"investment": "abc"}, "investment"),
-    ({"investment": "NaN"}, "investment"), ({"height": "1e9"}, "height"),
-    ({"longitude": "200"}, "longitude"), ({"latitude": "北纬"}, "latitude"),
-    ({"longitude": "NaN"}, "longitude"), ({"latitude": "sNaN"}, "latitude"),
-    ({"investment": "1e14"}, "investment"), ({"investment": "99999999999999.999"}, "investment"),
-    ({"kind": "castle"}, "kind"), ({"name": ""}, "name"), ({"name": "长" * 201}, "name"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"planned_start": date(2025, 5, 1), "planned_completion": date(2025, 4, 30)}, "planned_completion"),
+        ({"actual_start": date(2025, 5, 1), "actual_completion": date(2024, 1, 1)}, "actual_completion"),
+        ({"investment": "-5"}, "investment"),
+        ({"investment": "abc"}, "investment"),
+        ({"investment": "NaN"}, "investment"),
+        ({"height": "1e9"}, "height"),
+        ({"longitude": "200"}, "longitude"),
+        ({"latitude": "北纬"}, "latitude"),
+        ({"longitude": "NaN"}, "longitude"),
+        ({"latitude": "sNaN"}, "latitude"),
+        ({"investment": "1e14"}, "investment"),
+        ({"investment": "99999999999999.999"}, "investment"),
+        ({"kind": "castle"}, "kind"),
+        ({"name": ""}, "name"),
+        ({"name": "长" * 201}, "name"),
+    ],
+)
 def test_update_project_invalid_values_change_nothing(officer, make_project, changes, field):
     project = make_project()
-    _rejected(lambda: services.update_project(actor=officer, project=Project.objects.get(pk=project.pk),
-                                              changes=changes), field)
+    _rejected(
+        lambda: services.update_project(
+            actor=officer, project=Project.objects.get(pk=project.pk), changes=changes
+        ),
+        field,
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(field=st.sampled_from(["investment", "floor_area", "height", "longitude", "latitude"]),
-       value=st.one_of(
-           st.decimals(allow_nan=True, allow_infinity=True),
-           st.sampled_from(["1e14", "99999999999999.99", "1e13", "9999999999999.995", "9999999999999.99",
-                            "1e9", "999999999.99", "999.999", "1000",
-                            "180.0000001", "-90", "NaN", "-Infinity", "sNaN", "1e-30", "-0"]),
-       ))
+@given(
+    field=st.sampled_from(["investment", "floor_area", "height", "longitude", "latitude"]),
+    value=st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.sampled_from(
+            [
+                "1e14",
+                "99999999999999.99",
+                "1e13",
+                "9999999999999.995",
+                "9999999999999.99",
+                "1e9",
+                "999999999.99",
+                "999.999",
+                "1000",
+                "180.0000001",
+                "-90",
+                "NaN",
+                "-Infinity",
+                "sNaN",
+                "1e-30",
+                "-0",
+            ]
+        ),
+    ),
+)
 def test_any_number_is_refused_or_stored_so_the_row_reads_back(officer, make_project, field, value):
     """A number the columns cannot hold must be refused: on SQLite it would be written and then
     make the row unreadable; on PostgreSQL the write itself would fail."""
@@ -382,8 +525,11 @@ def test_any_number_is_refused_or_stored_so_the_row_reads_back(officer, make_pro
 def test_update_project_audits_the_changed_fields(officer, make_project):
     project = make_project(name="旧名称")
     mark = audit_mark()
-    services.update_project(actor=officer, project=project,
-                            changes={"name": "新名称工程", "is_key_project": True, "latitude": "32.05"})
+    services.update_project(
+        actor=officer,
+        project=project,
+        changes={"name": "新名称工程", "is_key_project": True, "latitude": "32.05"},
+    )
     project.refresh_from_db()
     assert project.name == "新名称工程" and project.is_key_project and str(project.latitude) == "32.050000"
     assert "新名" in project.search_tokens.split()
@@ -393,13 +539,19 @@ def test_update_project_audits_the_changed_fields(officer, make_project):
 
 # ---------------------------------------------------------------- participants
 
+
 def test_add_participant_with_key_person(officer, make_project, make_enterprise, make_person):
     project, ent = make_project(), make_enterprise()
     manager = make_person(employer=ent.organization)
     mark = audit_mark()
-    participant = services.add_participant(actor=officer, project=project, organization=ent.organization,
-                                           role="contractor", key_person=manager,
-                                           key_person_role="project_manager")
+    participant = services.add_participant(
+        actor=officer,
+        project=project,
+        organization=ent.organization,
+        role="contractor",
+        key_person=manager,
+        key_person_role="project_manager",
+    )
     rows = Participant.objects.filter(project=project, organization=ent.organization, key_person=manager)
     assert rows.count() == 1
     event = _one_audit(mark, "registry.participant.create", participant, officer)
@@ -408,9 +560,12 @@ def test_add_participant_with_key_person(officer, make_project, make_enterprise,
 
 def test_participant_must_be_an_enterprise(city, officer, make_project):
     project = make_project()
-    error = _rejected(lambda: services.add_participant(actor=officer, project=project,
-                                                       organization=city.orgs["bureau"], role="builder"),
-                      "organization")
+    error = _rejected(
+        lambda: services.add_participant(
+            actor=officer, project=project, organization=city.orgs["bureau"], role="builder"
+        ),
+        "organization",
+    )
     assert error.fields["organization"] == ["参建单位必须是企业"]
 
 
@@ -419,19 +574,39 @@ def test_key_person_must_belong_to_the_organisation(officer, make_project, make_
     outsider = make_person(employer=other.organization)
     unemployed = make_person()
     for person in (outsider, unemployed):
-        _rejected(lambda person=person: services.add_participant(
-            actor=officer, project=project, organization=ent.organization, role="contractor",
-            key_person=person, key_person_role="project_manager"), "key_person")
+        _rejected(
+            lambda person=person: services.add_participant(
+                actor=officer,
+                project=project,
+                organization=ent.organization,
+                role="contractor",
+                key_person=person,
+                key_person_role="project_manager",
+            ),
+            "key_person",
+        )
 
 
 def test_duplicate_participant_and_bad_roles_are_refused(officer, make_project, make_enterprise):
     project, ent = make_project(), make_enterprise()
     services.add_participant(actor=officer, project=project, organization=ent.organization, role="contractor")
-    _rejected(lambda: services.add_participant(actor=officer, project=project, organization=ent.organization,
-                                               role="contractor"), "organization")
-    _rejected(lambda: services.add_participant(actor=officer, project=project, organization=ent.organization,
-                                               role="owner", key_person_role="boss"),
-              "role", "key_person_role")
+    _rejected(
+        lambda: services.add_participant(
+            actor=officer, project=project, organization=ent.organization, role="contractor"
+        ),
+        "organization",
+    )
+    _rejected(
+        lambda: services.add_participant(
+            actor=officer,
+            project=project,
+            organization=ent.organization,
+            role="owner",
+            key_person_role="boss",
+        ),
+        "role",
+        "key_person_role",
+    )
     # The same unit in another role is a different participation.
     services.add_participant(actor=officer, project=project, organization=ent.organization, role="designer")
     assert Participant.objects.filter(project=project).count() == 2
@@ -439,36 +614,88 @@ def test_duplicate_participant_and_bad_roles_are_refused(officer, make_project, 
 
 # ---------------------------------------------------------------- qualifications, licences, certificates
 
+
 def test_qualification_and_licence_numbers_are_unique_and_dates_ordered(officer, make_enterprise):
     ent, other = make_enterprise(), make_enterprise()
     mark = audit_mark()
-    qual = services.add_qualification(actor=officer, enterprise=ent, category="general", specialty="建筑工程",
-                                      grade="一级", certificate_no="D132000001", valid_from=date(2021, 1, 1),
-                                      valid_until=date(2026, 1, 1))
+    qual = services.add_qualification(
+        actor=officer,
+        enterprise=ent,
+        category="general",
+        specialty="建筑工程",
+        grade="一级",
+        certificate_no="D132000001",
+        valid_from=date(2021, 1, 1),
+        valid_until=date(2026, 1, 1),
+    )
     _one_audit(mark, "registry.qualification.create", qual, officer)
-    _rejected(lambda: services.add_qualification(actor=officer, enterprise=other, category="general",
-                                                 specialty="市政", grade="二级", certificate_no="D132000001",
-                                                 valid_until=date(2027, 1, 1)), "certificate_no")
-    _rejected(lambda: services.add_qualification(actor=officer, enterprise=ent, category="general",
-                                                 specialty="市政", grade="二级", certificate_no="D132000002",
-                                                 valid_from=date(2024, 1, 2), valid_until=date(2024, 1, 1)),
-              "valid_until")
-    _rejected(lambda: services.add_qualification(actor=officer, enterprise=ent, category="wizardry",
-                                                 specialty="", grade="", certificate_no="",
-                                                 valid_until=None),
-              "category", "specialty", "grade", "certificate_no", "valid_until")
+    _rejected(
+        lambda: services.add_qualification(
+            actor=officer,
+            enterprise=other,
+            category="general",
+            specialty="市政",
+            grade="二级",
+            certificate_no="D132000001",
+            valid_until=date(2027, 1, 1),
+        ),
+        "certificate_no",
+    )
+    _rejected(
+        lambda: services.add_qualification(
+            actor=officer,
+            enterprise=ent,
+            category="general",
+            specialty="市政",
+            grade="二级",
+            certificate_no="D132000002",
+            valid_from=date(2024, 1, 2),
+            valid_until=date(2024, 1, 1),
+        ),
+        "valid_until",
+    )
+    _rejected(
+        lambda: services.add_qualification(
+            actor=officer,
+            enterprise=ent,
+            category="wizardry",
+            specialty="",
+            grade="",
+            certificate_no="",
+            valid_until=None,
+        ),
+        "category",
+        "specialty",
+        "grade",
+        "certificate_no",
+        "valid_until",
+    )
     assert Qualification.objects.count() == 1
 
     mark = audit_mark()
-    lic = services.add_safety_license(actor=officer, enterprise=ent, number="(苏)JZ安许证字[2021]000001",
-                                      valid_until=date(2027, 1, 1))
+    lic = services.add_safety_license(
+        actor=officer, enterprise=ent, number="(苏)JZ安许证字[2021]000001", valid_until=date(2027, 1, 1)
+    )
     _one_audit(mark, "registry.safety_license.create", lic, officer)
-    _rejected(lambda: services.add_safety_license(actor=officer, enterprise=other,
-                                                  number=" (苏)JZ安许证字[2021]000001 ",
-                                                  valid_until=date(2027, 1, 1)), "number")
-    _rejected(lambda: services.add_safety_license(actor=officer, enterprise=ent, number="X-2",
-                                                  valid_from=date(2027, 1, 2), valid_until=date(2027, 1, 1)),
-              "valid_until")
+    _rejected(
+        lambda: services.add_safety_license(
+            actor=officer,
+            enterprise=other,
+            number=" (苏)JZ安许证字[2021]000001 ",
+            valid_until=date(2027, 1, 1),
+        ),
+        "number",
+    )
+    _rejected(
+        lambda: services.add_safety_license(
+            actor=officer,
+            enterprise=ent,
+            number="X-2",
+            valid_from=date(2027, 1, 2),
+            valid_until=date(2027, 1, 1),
+        ),
+        "valid_until",
+    )
     assert SafetyLicense.objects.count() == 1
 
 
@@ -476,15 +703,35 @@ def test_certificate_number_unique_and_registered_with_employer(officer, make_en
     ent = make_enterprise()
     person = make_person(employer=ent.organization)
     mark = audit_mark()
-    cert = services.add_certificate(actor=officer, person=person, kind="constructor", number="苏132000001",
-                                    grade="一级", valid_until=date(2028, 1, 1))
+    cert = services.add_certificate(
+        actor=officer,
+        person=person,
+        kind="constructor",
+        number="苏132000001",
+        grade="一级",
+        valid_until=date(2028, 1, 1),
+    )
     assert cert.registered_with_id == ent.organization_id
     _one_audit(mark, "registry.certificate.create", cert, officer)
     other = make_person()
-    _rejected(lambda: services.add_certificate(actor=officer, person=other, kind="constructor",
-                                               number="苏132000001", valid_until=date(2028, 1, 1)), "number")
-    _rejected(lambda: services.add_certificate(actor=officer, person=other, kind="astronaut", number="",
-                                               valid_until=None), "kind", "number", "valid_until")
+    _rejected(
+        lambda: services.add_certificate(
+            actor=officer,
+            person=other,
+            kind="constructor",
+            number="苏132000001",
+            valid_until=date(2028, 1, 1),
+        ),
+        "number",
+    )
+    _rejected(
+        lambda: services.add_certificate(
+            actor=officer, person=other, kind="astronaut", number="", valid_until=None
+        ),
+        "kind",
+        "number",
+        "valid_until",
+    )
     assert Certificate.objects.count() == 1
 
 
@@ -492,33 +739,48 @@ def test_certificate_number_unique_and_registered_with_employer(officer, make_en
 
 WRITES: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
     "create_enterprise": lambda actor, w: services.create_enterprise(
-        actor=actor, uscc=valid_uscc(99), name="无权企业", roles=["builder"]),
+        actor=actor, uscc=valid_uscc(99), name="无权企业", roles=["builder"]
+    ),
     "update_enterprise": lambda actor, w: services.update_enterprise(
-        actor=actor, enterprise=w["enterprise"], changes={"address": "新地址"}),
+        actor=actor, enterprise=w["enterprise"], changes={"address": "新地址"}
+    ),
     "add_qualification": lambda actor, w: services.add_qualification(
-        actor=actor, enterprise=w["enterprise"], category="general", specialty="建筑工程", grade="一级",
-        certificate_no="Q-NO-PERM", valid_until=date(2030, 1, 1)),
+        actor=actor,
+        enterprise=w["enterprise"],
+        category="general",
+        specialty="建筑工程",
+        grade="一级",
+        certificate_no="Q-NO-PERM",
+        valid_until=date(2030, 1, 1),
+    ),
     "add_safety_license": lambda actor, w: services.add_safety_license(
-        actor=actor, enterprise=w["enterprise"], number="L-NO-PERM", valid_until=date(2030, 1, 1)),
-    "create_person": lambda actor, w: services.create_person(actor=actor, name="无权",
-                                                             id_number=valid_id_number(98)),
-    "update_person": lambda actor, w: services.update_person(actor=actor, person=w["person"],
-                                                             changes={"name": "改名"}),
+        actor=actor, enterprise=w["enterprise"], number="L-NO-PERM", valid_until=date(2030, 1, 1)
+    ),
+    "create_person": lambda actor, w: services.create_person(
+        actor=actor, name="无权", id_number=valid_id_number(98)
+    ),
+    "update_person": lambda actor, w: services.update_person(
+        actor=actor, person=w["person"], changes={"name": "改名"}
+    ),
     "add_certificate": lambda actor, w: services.add_certificate(
-        actor=actor, person=w["person"], kind="constructor", number="C-NO-PERM",
-        valid_until=date(2030, 1, 1)),
+        actor=actor, person=w["person"], kind="constructor", number="C-NO-PERM", valid_until=date(2030, 1, 1)
+    ),
     "create_project": lambda actor, w: services.create_project(
-        actor=actor, code=project_code(), name="无权项目", region_code="320106"),
-    "update_project": lambda actor, w: services.update_project(actor=actor, project=w["project"],
-                                                               changes={"name": "改名"}),
+        actor=actor, code=project_code(), name="无权项目", region_code="320106"
+    ),
+    "update_project": lambda actor, w: services.update_project(
+        actor=actor, project=w["project"], changes={"name": "改名"}
+    ),
     "add_participant": lambda actor, w: services.add_participant(
-        actor=actor, project=w["project"], organization=w["enterprise"].organization, role="contractor"),
+        actor=actor, project=w["project"], organization=w["enterprise"].organization, role="contractor"
+    ),
 }
 
 
 @pytest.mark.parametrize("write", sorted(WRITES))
-def test_write_without_permission_is_refused_unchanged_and_audited(city, make_enterprise, make_person,
-                                                                     make_project, write):
+def test_write_without_permission_is_refused_unchanged_and_audited(
+    city, make_enterprise, make_person, make_project, write
+):
     world = {"enterprise": make_enterprise(), "person": make_person(), "project": make_project()}
     leader = city.user("gulou_leader_t", "district:320106", "district_leader")  # read-only role
     before, mark = domain_snapshot(), audit_mark()

@@ -25,8 +25,15 @@ def client(market_officer):
 
 
 def _form(code: str, **overrides: str) -> dict[str, str]:
-    return {"code": code, "name": "鼓楼区某中学风雨操场工程", "region_code": "320106", "kind": "building",
-            "nature": "new", "investment": "1234.5", **overrides}
+    return {
+        "code": code,
+        "name": "鼓楼区某中学风雨操场工程",
+        "region_code": "320106",
+        "kind": "building",
+        "nature": "new",
+        "investment": "1234.5",
+        **overrides,
+    }
 
 
 def _field_errors(html: str, field: str) -> list[str]:
@@ -60,11 +67,14 @@ def test_create_through_the_form(client, market_officer):
     assert "已登记" in client.get(response["Location"]).content.decode()
 
 
-@pytest.mark.parametrize("code,message", [
-    ("2405-320106-04-01-12345", "项目代码应为24位"),
-    ("2405-320106-04-0A-123456", "项目代码第17位“A”不合法：应为数字"),
-    ("1905-320106-04-01-123456", "项目代码前四位“1905”"),
-])
+@pytest.mark.parametrize(
+    "code,message",
+    [
+        ("2405-320106-04-01-12345", "项目代码应为24位"),
+        ("2405-320106-04-0A-123456", "项目代码第17位“A”不合法：应为数字"),
+        ("1905-320106-04-01-123456", "项目代码前四位“1905”"),
+    ],
+)
 def test_bad_code_shows_the_chinese_error_on_the_field_and_writes_nothing(client, code, message):
     before, mark = domain_snapshot(), audit_mark()
     response = client.post("/registry/projects/new/", _form(code))
@@ -80,8 +90,10 @@ def test_bad_code_shows_the_chinese_error_on_the_field_and_writes_nothing(client
 def test_duplicate_code_and_date_order_show_on_their_fields(client, make_project):
     existing = make_project()
     before = domain_snapshot()
-    html = client.post("/registry/projects/new/", _form(existing.code, planned_start="2025-05-01",
-                                                       planned_completion="2025-04-01")).content.decode()
+    html = client.post(
+        "/registry/projects/new/",
+        _form(existing.code, planned_start="2025-05-01", planned_completion="2025-04-01"),
+    ).content.decode()
     assert _field_errors(html, "code") == ["该项目代码已登记"]
     assert _field_errors(html, "planned_completion") == ["计划竣工日期不能早于计划开工日期"]
     assert domain_snapshot() == before
@@ -102,9 +114,18 @@ def test_district_staff_form_offers_only_their_district(city):
 def test_edit_through_the_form_cannot_move_stage_or_region(client, make_project):
     project = make_project(name="旧名称")
     mark = audit_mark()
-    response = client.post(f"/registry/projects/{project.pk}/edit/", {
-        "name": "新名称", "kind": "municipal", "nature": "extend", "stage": "completed",
-        "status": "terminated", "region_code": "320102", "code": "2405-320102-04-01-999999"})
+    response = client.post(
+        f"/registry/projects/{project.pk}/edit/",
+        {
+            "name": "新名称",
+            "kind": "municipal",
+            "nature": "extend",
+            "stage": "completed",
+            "status": "terminated",
+            "region_code": "320102",
+            "code": "2405-320102-04-01-999999",
+        },
+    )
     assert response.status_code == 302
     project.refresh_from_db()
     assert (project.name, project.kind, project.nature) == ("新名称", "municipal", "extend")
@@ -115,8 +136,10 @@ def test_edit_through_the_form_cannot_move_stage_or_region(client, make_project)
 def test_edit_with_bad_value_shows_error_and_changes_nothing(client, make_project):
     project = make_project(name="旧名称")
     before = domain_snapshot()
-    response = client.post(f"/registry/projects/{project.pk}/edit/", {
-        "name": "新名称", "kind": "building", "nature": "new", "latitude": "95"})
+    response = client.post(
+        f"/registry/projects/{project.pk}/edit/",
+        {"name": "新名称", "kind": "building", "nature": "new", "latitude": "95"},
+    )
     assert response.status_code == 200
     assert _field_errors(response.content.decode(), "latitude") == ["纬度须在 -90 到 90 之间"]
     assert domain_snapshot() == before
@@ -134,8 +157,12 @@ def test_pages_need_login_and_forms_need_permission(city, make_project):
     before = domain_snapshot()
     assert client.get("/registry/projects/new/").status_code == 403
     assert client.post("/registry/projects/new/", _form(project_code())).status_code == 403
-    assert client.post(f"/registry/projects/{project.pk}/edit/", {"name": "改", "kind": "building",
-                                                                  "nature": "new"}).status_code == 403
+    assert (
+        client.post(
+            f"/registry/projects/{project.pk}/edit/", {"name": "改", "kind": "building", "nature": "new"}
+        ).status_code
+        == 403
+    )
     assert domain_snapshot() == before
 
 
@@ -149,8 +176,14 @@ def test_form_post_without_csrf_token_is_403(market_officer):
 
 def test_list_filters_with_junk_are_reported_not_fatal(client, make_project):
     make_project(name="鼓楼区滨江商务中心")
-    for query in ("?ordering=password", "?region=abc", "?stage=xx", "?page=999999", "?page=-1",
-                  "?q=%27%20OR%201%3D1"):
+    for query in (
+        "?ordering=password",
+        "?region=abc",
+        "?stage=xx",
+        "?page=999999",
+        "?page=-1",
+        "?q=%27%20OR%201%3D1",
+    ):
         assert client.get("/registry/projects/" + query).status_code == 200, query
 
 

@@ -83,7 +83,9 @@ class Command(BaseCommand):
         try:
             for row in qs.values(*names).iterator(chunk_size=2000):
                 line = {
-                    "id": row["id"], "prev_hash": row["prev_hash"], "chain_hash": row["chain_hash"],
+                    "id": row["id"],
+                    "prev_hash": row["prev_hash"],
+                    "chain_hash": row["chain_hash"],
                     **chain.canonical_fields(row),
                 }
                 self.stdout.write(json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")))

@@ -35,7 +35,9 @@ class Command(flush.Command):
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
-            "--include-audit", action="store_true", dest="include_audit",
+            "--include-audit",
+            action="store_true",
+            dest="include_audit",
             help="也清空只追加的审计表（测试环境中自动启用）",
         )
 

