@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
@@ -16,6 +17,7 @@ from zhujian.core.api import validation_fields
 from zhujian.core.errors import DomainError, NotFound, PermissionDenied
 
 S = TypeVar("S", bound=BaseModel)
+T = TypeVar("T")
 UI_PAGE_SIZE = 50
 
 
@@ -47,6 +49,20 @@ def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
         name = field if field in form.fields else None
         for message in messages:
             form.add_error(name, message if name else f"{field}：{message}")
+
+
+def submit(form: forms.BaseForm, call: Callable[[dict[str, Any]], T]) -> tuple[bool, T | None]:
+    """Validate the form and call the service with its data; a domain error lands on the form.
+
+    Returns ``(True, result)`` on success and ``(False, None)`` when the form or the service said no.
+    """
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, call(form.cleaned_data)
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return False, None
 
 
 class DomainErrorMiddleware:

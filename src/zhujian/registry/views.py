@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from zhujian.core.errors import DomainError, PermissionDenied
-from zhujian.core.web import apply_domain_error, paginate, parse_filters
+from zhujian.core.web import apply_domain_error, paginate, parse_filters, submit
 from zhujian.registry import forms, selectors, services
 from zhujian.registry.filters import EnterpriseFilter, PersonFilter, ProjectFilter
 from zhujian.registry.models import Certificate, EnterpriseRole, Participant, Project, Qualification
@@ -98,12 +98,14 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     if project.investment is not None:
         initial["investment"] = project.investment / forms.WAN
     form = forms.ProjectForm(request.POST or None, initial=initial, regions=[], editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_project(actor=request.user, project=project, changes=form.service_fields())
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
+    if request.method == "POST":
+        ok, _ = submit(
+            form,
+            lambda _: services.update_project(
+                actor=request.user, project=project, changes=form.service_fields()
+            ),
+        )
+        if ok:
             messages.success(request, "项目信息已保存")
             return redirect("registry:project_detail", project_id=project.pk)
     return render(
@@ -204,12 +206,11 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def enterprise_create(request: HttpRequest) -> HttpResponse:
     _require(request, "registry.add_enterprise")
     form = forms.EnterpriseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ent = services.create_enterprise(actor=request.user, **form.service_fields())
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
+    if request.method == "POST":
+        ok, ent = submit(
+            form, lambda _: services.create_enterprise(actor=request.user, **form.service_fields())
+        )
+        if ok and ent is not None:
             messages.success(request, f"企业「{ent.name}」已登记")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
     return render(
@@ -226,12 +227,14 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if ent.registered_capital is not None:
         initial["registered_capital"] = ent.registered_capital / forms.WAN
     form = forms.EnterpriseForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_enterprise(actor=request.user, enterprise=ent, changes=form.service_fields())
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
+    if request.method == "POST":
+        ok, _ = submit(
+            form,
+            lambda _: services.update_enterprise(
+                actor=request.user, enterprise=ent, changes=form.service_fields()
+            ),
+        )
+        if ok:
             messages.success(request, "企业信息已保存")
             return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
     return render(
@@ -246,14 +249,10 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def qualification_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     ent = selectors.enterprise(request.user, enterprise_id)
     form = forms.QualificationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_qualification(actor=request.user, enterprise=ent, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, "资质已添加")
-            return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
+    ok, _ = submit(form, lambda data: services.add_qualification(actor=request.user, enterprise=ent, **data))
+    if ok:
+        messages.success(request, "资质已添加")
+        return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
     return render(
         request,
         "registry/enterprise_detail.html",
@@ -267,14 +266,10 @@ def qualification_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def license_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     ent = selectors.enterprise(request.user, enterprise_id)
     form = forms.SafetyLicenseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_safety_license(actor=request.user, enterprise=ent, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, "安全生产许可证已添加")
-            return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
+    ok, _ = submit(form, lambda data: services.add_safety_license(actor=request.user, enterprise=ent, **data))
+    if ok:
+        messages.success(request, "安全生产许可证已添加")
+        return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
     return render(
         request,
         "registry/enterprise_detail.html",
@@ -401,14 +396,10 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 def certificate_add(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person(request.user, person_id)
     form = forms.CertificateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_certificate(actor=request.user, person=person, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, "证书已添加")
-            return redirect("registry:person_detail", person_id=person.pk)
+    ok, _ = submit(form, lambda data: services.add_certificate(actor=request.user, person=person, **data))
+    if ok:
+        messages.success(request, "证书已添加")
+        return redirect("registry:person_detail", person_id=person.pk)
     return render(
         request,
         "registry/person_detail.html",
