@@ -10,7 +10,7 @@ Variables:
 ``APP_VERSION``           str, footer (zhujian.__version__)
 ``CITY_NAME``             str, navbar (settings.ZHUJIAN_CITY_NAME, default 南京市)
 ``unread_notifications``  int (lazy), navbar badge; 0 for anonymous users
-``platform_warnings``     list[str] (lazy), admin warnings; empty unless ``user.is_staff``
+``platform_warnings``     list[str] (lazy), admin warnings; empty unless the user maintains the calendar
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import zhujian
 logger = logging.getLogger(__name__)
 
 DEFAULT_CITY_NAME = "南京市"
+CALENDAR_PERMISSION = "reference.change_workdayoverride"
 
 
 def _unread_count(user: Any) -> int:
@@ -63,7 +64,8 @@ def _as_messages(value: Any) -> list[str]:
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
-    is_staff = bool(authenticated and getattr(user, "is_staff", False))
+    # Warnings go to those who can act on them: today, whoever maintains the working-day calendar.
+    is_staff = bool(authenticated and user.has_perm(CALENDAR_PERMISSION))  # type: ignore[union-attr]
     return {
         "DEMO_MODE": bool(getattr(settings, "DEMO_MODE", False)),
         "APP_VERSION": zhujian.__version__,

@@ -18,6 +18,11 @@ class RoleBackend(ModelBackend):
             id__in=through.objects.filter(role__users=user_obj).values("permission_id")
         )
 
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if getattr(user_obj, "pk", None) is None:  # an unsaved user holds no roles yet
+            return set()
+        return super().get_all_permissions(user_obj, obj)
+
     def user_can_authenticate(self, user: Any) -> bool:
         # Machine and system principals never log in with a password.
         return super().user_can_authenticate(user) and getattr(user, "kind", "person") == "person"

@@ -66,6 +66,13 @@ ROLES: list[RoleSpec] = [
             "accounts.add_organization",
             "accounts.change_organization",
             "accounts.issue_machine_token",
+            # reference data the bureau keeps: the working-day calendar and retired region codes
+            "reference.view_workdayoverride",
+            "reference.add_workdayoverride",
+            "reference.change_workdayoverride",
+            "reference.delete_workdayoverride",
+            "reference.add_region",
+            "reference.change_region",
         ],
         separated_admin=True,
     ),

@@ -69,7 +69,8 @@ def _urls_and_lookups(monkeypatch, settings):
 
 def _user(*, staff: bool = False):
     org = Organization(name="南京市住房和城乡建设局", kind="bureau")
-    return get_user_model()(username="zhangsan", full_name="张三", organization=org, is_staff=staff)
+    # "staff" here: someone who may act on platform warnings (a superuser holds every permission).
+    return get_user_model()(username="zhangsan", full_name="张三", organization=org, is_superuser=staff)
 
 
 def _request(path: str = "/", user=None):
