@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("zhujian.accounts.urls")),
     path("registry/", include("zhujian.registry.urls")),
     path("notifications/", include("zhujian.notify.urls")),
+    path("reference/", include("zhujian.reference.urls")),
     path("", include("zhujian.shell.urls")),
 ]

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -11,3 +14,15 @@ class AccountsConfig(AppConfig):
         from zhujian.core import jobs
 
         jobs.set_principal_loader(system_principal)
+        # Roles follow accounts/roles.py after every migrate, the way Django creates permissions.
+        post_migrate.connect(_sync_roles, dispatch_uid="zhujian.accounts.sync_roles")
+
+
+def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from django.apps import apps
+
+    from zhujian.accounts.services import sync_roles
+
+    # post_migrate is sent once per app with models; every permission exists after the last one.
+    if sender is [config for config in apps.get_app_configs() if config.models_module is not None][-1]:
+        sync_roles()
