@@ -25,4 +25,4 @@ def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> Non
 
     # post_migrate is sent once per app with models; every permission exists after the last one.
     if sender is [config for config in apps.get_app_configs() if config.models_module is not None][-1]:
-        sync_roles()
+        sync_roles(audited=False)

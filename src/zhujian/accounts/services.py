@@ -22,8 +22,12 @@ TOKEN_PREFIX = "zj_"  # noqa: S105 - a marker for secret scanners, not a secret
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
-def sync_roles() -> int:
-    """Create or update the roles of ``accounts.roles`` with the permissions that exist."""
+def sync_roles(*, audited: bool = True) -> int:
+    """Create or update the roles of ``accounts.roles`` with the permissions that exist.
+
+    ``migrate`` runs it unaudited, as part of the deployment (like Django creating permissions
+    and the migrations themselves); a sync asked for by a person or a command is audited.
+    """
     perms = {
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.select_related("content_type")
@@ -39,7 +43,8 @@ def sync_roles() -> int:
                 },
             )
             role.permissions.set([perms[name] for name in spec.permissions if name in perms])
-        audit.record(action="accounts.roles.sync", count=len(ROLES))
+        if audited:
+            audit.record(action="accounts.roles.sync", count=len(ROLES))
     return len(ROLES)
 
 
