@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
@@ -26,7 +27,13 @@ from zhujian.registry import services
 # Kinds that are city-wide for staff (DESIGN.md scope table): registry data public by law and
 # persons (masked). They are isolated between enterprises instead, so the outsider for them is an
 # enterprise user of another organisation.
-CITY_WIDE_FOR_STAFF = {"enterprise_id", "qualification_id", "person_id", "certificate_id"}
+CITY_WIDE_FOR_STAFF = {
+    "enterprise_id",
+    "qualification_id",
+    "person_id",
+    "certificate_id",
+    "attachment_id",  # a scan follows its qualification or certificate
+}
 # Project-scoped kinds: the outsider is district staff of another district.
 PROJECT_SCOPED = {"project_id", "participant_id"}
 # Private to their owner.
@@ -170,6 +177,11 @@ def world(city, make_project, make_enterprise, make_person, market_officer):
         number="苏132000001",
         valid_until=__import__("datetime").date(2030, 1, 1),
     )
+    scan_y = services.attach_qualification_scan(
+        actor=market_officer,
+        qualification=qualification_y,
+        file=SimpleUploadedFile("资质.pdf", b"%PDF-1.7\n%scan\n", content_type="application/pdf"),
+    )
     staff_a = city.user("xuanwu", "district:320102", "district_staff")
     staff_b = city.user("gulou_b", "district:320106", "district_staff")
     enterprise_user_x = city.user("x_user", "district:320102", "applicant")
@@ -188,6 +200,7 @@ def world(city, make_project, make_enterprise, make_person, market_officer):
             "person_id": person_y.pk,
             "certificate_id": certificate_y.pk,
             "token_id": token_b.pk,
+            "attachment_id": scan_y.pk,
         },
         "project_a": project_a,
         "project_b": project_b,

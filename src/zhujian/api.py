@@ -6,8 +6,9 @@ import json
 import logging
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -47,6 +48,17 @@ def _check_depth(value: Any, budget: int) -> None:
             _check_depth(item, budget - 1)
 
 
+class LoginSwagger(Swagger):
+    """The interactive docs page only after login; the OpenAPI document stays public (it is
+    committed anyway), which ninja's ``docs_decorator`` would not allow. Swagger UI is served from
+    ninja's bundled static files ("ninja" in INSTALLED_APPS), never from a CDN."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().render_page(request, api, **kwargs)
+
+
 api = NinjaAPI(
     title="住建监管平台 API",
     version="v1",
@@ -54,6 +66,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=API_AUTH,
     parser=StrictJSONParser(),
+    docs=LoginSwagger(),
     docs_url="/docs",
 )
 

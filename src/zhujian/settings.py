@@ -108,11 +108,36 @@ AUTHENTICATION_BACKENDS = ["zhujian.accounts.backends.RoleBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# --- passwords and login (issue 3) ---
+# argon2 first; PBKDF2 stays so older hashes still verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
+# Policy profile: "dengbao" (等保, default) or "asvs" (OWASP ASVS); decision 0010.
+ZHUJIAN_PASSWORD_POLICY = config.env_str("ZHUJIAN_PASSWORD_POLICY", "dengbao").lower()
+if ZHUJIAN_PASSWORD_POLICY not in {"dengbao", "asvs"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"ZHUJIAN_PASSWORD_POLICY must be 'dengbao' or 'asvs', got {ZHUJIAN_PASSWORD_POLICY!r}"
+    )
+ZHUJIAN_PASSWORD_MAX_AGE_DAYS = config.env_int("ZHUJIAN_PASSWORD_MAX_AGE_DAYS", 90)  # dengbao only
+ZHUJIAN_PASSWORD_HISTORY = config.env_int("ZHUJIAN_PASSWORD_HISTORY", 5)
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "zhujian.accounts.passwords.PolicyValidator"}]
+# Lockout: per username (existing or not) and per client address, within one window.
+ZHUJIAN_LOCKOUT_FAILURES = config.env_int("ZHUJIAN_LOCKOUT_FAILURES", 5)
+ZHUJIAN_LOCKOUT_ADDRESS_FAILURES = config.env_int("ZHUJIAN_LOCKOUT_ADDRESS_FAILURES", 20)
+ZHUJIAN_LOCKOUT_MINUTES = config.env_int("ZHUJIAN_LOCKOUT_MINUTES", 30)
+# Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: REMOTE_ADDR only.
+ZHUJIAN_TRUSTED_PROXIES = config.env_list("ZHUJIAN_TRUSTED_PROXIES", [])
+# An expired password confines its owner to the change page (accounts.middleware).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "zhujian.accounts.middleware.PasswordExpiryMiddleware",
+)
+# --- end passwords and login (issue 3) ---
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -149,3 +174,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": config.env_str("ZHUJIAN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- headers and transport (issue 3) ---
+# CSP via django-csp 4 (dict format). No inline script or style anywhere: htmx is configured without
+# eval and without injected indicator styles (templates/base.html), our JS is a file (static/zhujian).
+INSTALLED_APPS += ["csp", "ninja"]  # ninja: Swagger UI served from our static files, not a CDN
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+SECURE_HSTS_SECONDS = 0 if DEMO_MODE else config.env_int("ZHUJIAN_HSTS_SECONDS", 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = not DEMO_MODE and config.env_bool("ZHUJIAN_HSTS_PRELOAD", True)
+# On in production (a benchmark over plain HTTP turns it off), off in demo.
+SECURE_SSL_REDIRECT = config.env_bool("ZHUJIAN_SSL_REDIRECT", not DEMO_MODE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes over plain HTTP
+if config.env_bool("ZHUJIAN_TLS_PROXY", False):  # TLS ends at nginx, which sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- uploads (issue 3) ---
+# Multipart bodies (file uploads) may be larger than other bodies; both are capped by counting
+# bytes in core.middleware.BodySizeLimitMiddleware, declared or not.
+MAX_UPLOAD_BODY_BYTES = config.env_int("ZHUJIAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

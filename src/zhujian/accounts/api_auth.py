@@ -7,8 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 
-from zhujian.accounts import services
+from zhujian.accounts import passwords, services
 from zhujian.core import request_context
+from zhujian.core.errors import PermissionDenied
+
+
+class PasswordExpired(PermissionDenied):
+    code = "password_expired"
+    default_message = "密码已过期，请先修改密码"
 
 
 class TokenAuth(HttpBearer):
@@ -16,6 +22,8 @@ class TokenAuth(HttpBearer):
         user = services.authenticate_token(token)
         if user is None:
             return None
+        if passwords.is_expired(user):  # a person's personal token dies with their password's age
+            raise PasswordExpired()
         request.user = user
         request_context.current().user = user
         return user

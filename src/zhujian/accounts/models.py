@@ -91,6 +91,8 @@ class User(AbstractUser):
         related_name="users",
     )
     roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")
+    # Set by the password services; empty means "since date_joined" (accounts.passwords.is_expired).
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -146,3 +148,62 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of the passwords a user has had, newest last, so a new one cannot repeat them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password_hash = models.CharField(max_length=256)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["user", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class LoginKey(models.TextChoices):
+    USERNAME = "username", "用户名"
+    ADDRESS = "address", "客户端地址"
+
+
+class LoginFailure(models.Model):
+    """One failed password login, counted per username and per client address.
+
+    The username is whatever was typed (an unknown one too), lower-cased, so that locking does not
+    depend on the account existing.
+    """
+
+    kind = models.CharField("类别", max_length=16, choices=LoginKey.choices)
+    key = models.CharField("用户名或地址", max_length=150)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "登录失败"
+        verbose_name_plural = "登录失败"
+        indexes = [models.Index(fields=["kind", "key", "at"], name="login_failure_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginLock(models.Model):
+    """A username or client address refused until ``locked_until``."""
+
+    kind = models.CharField("类别", max_length=16, choices=LoginKey.choices)
+    key = models.CharField("用户名或地址", max_length=150)
+    locked_at = models.DateTimeField("锁定时间")
+    locked_until = models.DateTimeField("解锁时间")
+    failures = models.PositiveIntegerField("失败次数", default=0)
+
+    class Meta:
+        verbose_name = "登录锁定"
+        verbose_name_plural = "登录锁定"
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="login_lock_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"

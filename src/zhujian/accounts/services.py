@@ -7,11 +7,25 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from zhujian.accounts.models import ApiToken, Organization, Role, User
+from zhujian.accounts import passwords
+from zhujian.accounts.models import (
+    ApiToken,
+    LoginFailure,
+    LoginKey,
+    LoginLock,
+    Organization,
+    PasswordHistory,
+    Role,
+    User,
+)
 from zhujian.accounts.roles import ROLES, SEPARATED_ADMIN_CODES
 from zhujian.audit import services as audit
 from zhujian.core.errors import PermissionDenied, ValidationError
@@ -104,15 +118,16 @@ def create_user(
     username = (username or "").strip()
     if not username:
         raise ValidationError("请填写用户名", fields={"username": ["请填写用户名"]})
+    user = User(username=username, full_name=full_name, organization=organization, email=email)
+    if password:
+        _validate_password(password, user, "password")
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise ValidationError("用户名已存在", code="duplicate", fields={"username": ["用户名已存在"]})
-        user = User(username=username, full_name=full_name, organization=organization, email=email)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
+        user.set_unusable_password()
         user.save()
+        if password:
+            _store_password(user, password)
         _set_roles(user, role_codes)
         audit.record(
             action="accounts.user.create", actor=actor, obj=user, detail={"roles": sorted(role_codes)}
@@ -280,3 +295,174 @@ def record_login(*, user: User | None, username: str, success: bool) -> None:
 
 def record_logout(*, user: User) -> None:
     audit.record(action="accounts.logout", actor=user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Passwords (accounts.passwords holds the policy; decision 0010)
+
+
+def _validate_password(password: str, user: User, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            "密码不符合安全策略", code="weak_password", fields={field: list(exc.messages)}
+        ) from exc
+
+
+def _store_password(user: User, raw: str) -> None:
+    """Set the password, stamp the change and keep its hash in the history (pruned to the policy)."""
+    user.set_password(raw)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    PasswordHistory.objects.create(user=user, password_hash=user.password)
+    keep = max(passwords.history_size(), 1)
+    stale = PasswordHistory.objects.filter(user=user).order_by("-id").values_list("id", flat=True)[keep:]
+    PasswordHistory.objects.filter(id__in=list(stale)).delete()
+
+
+def change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """A person changes their own password: the old one first, then the policy, then history."""
+    if not user.check_password(old_password or ""):
+        audit.record(
+            action="accounts.password.change",
+            actor=user,
+            outcome="failed",
+            detail={"reason": "wrong_old_password"},
+        )
+        raise ValidationError(
+            "原密码不正确", code="wrong_password", fields={"old_password": ["原密码不正确"]}
+        )
+    try:
+        _validate_password(new_password or "", user, "new_password")
+    except ValidationError:
+        audit.record(
+            action="accounts.password.change", actor=user, outcome="failed", detail={"reason": "policy"}
+        )
+        raise
+    with transaction.atomic():
+        _store_password(user, new_password)
+        audit.record(action="accounts.password.change", actor=user, obj=user)
+    return user
+
+
+def set_password_by_admin(*, user: User, new_password: str, actor: User) -> User:
+    """The system administrator sets a person's password (a reset); the policy applies the same."""
+    if not actor.has_perm("accounts.change_user"):
+        audit.record(
+            action="access.denied",
+            actor=actor,
+            outcome="denied",
+            detail={"permission": "accounts.change_user", "operation": "accounts.password.reset"},
+        )
+        raise PermissionDenied("只有系统管理员可以重置密码")
+    _validate_password(new_password or "", user, "new_password")
+    with transaction.atomic():
+        _store_password(user, new_password)
+        audit.record(action="accounts.password.reset", actor=actor, obj=user)
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Login failures and locks (decision 0010). Called by backends.RoleBackend, so every password
+# login path (the login page, the Django admin, a bare authenticate()) shares them.
+
+
+def lockout_minutes() -> int:
+    return int(getattr(settings, "ZHUJIAN_LOCKOUT_MINUTES", 30))
+
+
+def locked_message() -> str:
+    return f"账户已锁定，请 {lockout_minutes()} 分钟后再试"
+
+
+def login_key(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def _lock_targets(username: str, ip: str | None) -> list[tuple[str, str, int]]:
+    targets = [
+        (LoginKey.USERNAME.value, login_key(username), int(getattr(settings, "ZHUJIAN_LOCKOUT_FAILURES", 5)))
+    ]
+    if ip:
+        targets.append(
+            (LoginKey.ADDRESS.value, ip[:150], int(getattr(settings, "ZHUJIAN_LOCKOUT_ADDRESS_FAILURES", 20)))
+        )
+    return targets
+
+
+def active_lock(*, username: str, ip: str | None) -> LoginLock | None:
+    """The lock that refuses this attempt (on the username or on the address), if any."""
+    condition = Q()
+    for kind, key, _ in _lock_targets(username, ip):
+        condition |= Q(kind=kind, key=key)
+    return LoginLock.objects.filter(condition, locked_until__gt=timezone.now()).first()
+
+
+def record_locked_attempt(*, username: str, lock: LoginLock) -> None:
+    audit.record(
+        action="accounts.login",
+        actor_label=username[:150] or "anonymous",
+        outcome="failed",
+        detail={"reason": "locked", "lock": lock.kind},
+    )
+
+
+def register_login_failure(*, username: str, ip: str | None) -> list[LoginLock]:
+    """Count a failed login against the username and the address; lock what went over the limit."""
+    now = timezone.now()
+    window = now - timedelta(minutes=lockout_minutes())
+    locks: list[tuple[LoginLock, int]] = []
+    with transaction.atomic():
+        for kind, key, limit in _lock_targets(username, ip):
+            LoginFailure.objects.create(kind=kind, key=key, at=now)
+            failures = LoginFailure.objects.filter(kind=kind, key=key, at__gte=window).count()
+            if failures >= limit:
+                lock, _ = LoginLock.objects.update_or_create(
+                    kind=kind,
+                    key=key,
+                    defaults={
+                        "locked_at": now,
+                        "locked_until": now + timedelta(minutes=lockout_minutes()),
+                        "failures": failures,
+                    },
+                )
+                # The lock now carries the state: when it ends, counting starts afresh.
+                LoginFailure.objects.filter(kind=kind, key=key).delete()
+                locks.append((lock, failures))
+    # Recorded after the transaction: a failure record inside one would wait for a flush.
+    record_login(user=None, username=username, success=False)
+    for lock, failures in locks:
+        audit.record(
+            action="accounts.lockout",
+            actor_label=username[:150] or "anonymous",
+            object_type="accounts.loginlock",
+            object_id=str(lock.pk),
+            object_repr=f"{lock.kind}:{lock.key}",
+            detail={"kind": lock.kind, "failures": failures, "until": lock.locked_until},
+        )
+    return [lock for lock, _ in locks]
+
+
+def clear_login_failures(*, username: str) -> None:
+    """A successful login forgets the username's failures (not the address's)."""
+    LoginFailure.objects.filter(kind=LoginKey.USERNAME, key=login_key(username)).delete()
+
+
+def unlock_login(*, kind: str, key: str, actor: User) -> int:
+    """The system administrator lifts a lock before it runs out."""
+    if not actor.has_perm("accounts.change_user"):
+        audit.record(
+            action="access.denied",
+            actor=actor,
+            outcome="denied",
+            detail={"permission": "accounts.change_user", "operation": "accounts.unlock"},
+        )
+        raise PermissionDenied("只有系统管理员可以解除锁定")
+    with transaction.atomic():
+        deleted, _ = LoginLock.objects.filter(kind=kind, key=key).delete()
+        LoginFailure.objects.filter(kind=kind, key=key).delete()
+        audit.record(
+            action="accounts.unlock", actor=actor, detail={"kind": kind, "key": key, "count": deleted}
+        )
+    return deleted

@@ -13,6 +13,7 @@ from django.db import models
 
 from zhujian.accounts.scope import ScopeKind, scope_of
 from zhujian.core.models import ScopedQuerySet, TimeStampedModel
+from zhujian.core.uploads import StoredFileFields
 
 
 class EnterpriseRole(models.TextChoices):
@@ -370,3 +371,50 @@ class Participant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}：{self.organization}"
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    def scope_filter(self, user: Any) -> Self:
+        return self.filter(
+            models.Q(qualification__in=Qualification.objects.visible_to(user))
+            | models.Q(certificate__in=Certificate.objects.visible_to(user))
+        )
+
+
+class Attachment(StoredFileFields):
+    """A scanned file (扫描件) of a qualification or a certificate; type checked by content
+    (core.uploads). Visible exactly when its parent is."""
+
+    qualification = models.ForeignKey(
+        Qualification,
+        verbose_name="资质",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scans",
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        verbose_name="证书",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scans",
+    )
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "扫描件"
+        verbose_name_plural = "扫描件"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(qualification__isnull=False, certificate__isnull=True)
+                | models.Q(qualification__isnull=True, certificate__isnull=False),
+                name="attachment_one_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

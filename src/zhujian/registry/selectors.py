@@ -11,6 +11,7 @@ from zhujian.core import codes, crypto, fts
 from zhujian.core.errors import DomainError
 from zhujian.registry.filters import EnterpriseFilter, PersonFilter, ProjectFilter
 from zhujian.registry.models import (
+    Attachment,
     Certificate,
     Enterprise,
     Participant,
@@ -110,6 +111,20 @@ def certificates_of(user: Any, person_obj: Person) -> QuerySet[Certificate]:
 
 def certificate(user: Any, pk: int) -> Certificate:
     return get_visible(Certificate, user, pk)
+
+
+def attachment(user: Any, pk: int) -> Attachment:
+    """A scan, visible exactly when its qualification or certificate is (404 + denial otherwise)."""
+    return get_visible(Attachment, user, pk)
+
+
+def scans_by_parent(user: Any, field: str, parents: Any) -> dict[int, list[Attachment]]:
+    """The visible scans of these qualifications or certificates, newest first, by parent id."""
+    found: dict[int, list[Attachment]] = {}
+    rows = Attachment.objects.visible_to(user).filter(**{f"{field}__in": list(parents)}).order_by("-id")
+    for row in rows:
+        found.setdefault(getattr(row, f"{field}_id"), []).append(row)
+    return found
 
 
 def projects_of_enterprise(user: Any, ent: Enterprise) -> QuerySet[Project]:

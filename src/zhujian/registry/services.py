@@ -17,10 +17,11 @@ from django.utils import timezone
 from zhujian.accounts.models import Organization
 from zhujian.accounts.scope import ScopeKind, scope_of
 from zhujian.audit import services as audit
-from zhujian.core import codes, crypto, masking, search
+from zhujian.core import codes, crypto, masking, search, uploads
 from zhujian.core.errors import DomainError, PermissionDenied, ValidationError
 from zhujian.reference.models import Region
 from zhujian.registry.models import (
+    Attachment,
     Certificate,
     Enterprise,
     EnterpriseRole,
@@ -659,3 +660,63 @@ def add_participant(
             fields={"organization": ["该单位已以此角色参建本项目"]},
         ) from exc
     return participant
+
+
+# ---------------------------------------------------------------- scanned files (扫描件)
+
+
+def _attach_scan(*, actor: Any, file: Any, parent_field: str, parent: Any, area: str) -> Attachment:
+    stored = uploads.store_upload(
+        file=file,
+        allowed_kinds=uploads.SCAN_KINDS,
+        max_bytes=uploads.SCAN_MAX_BYTES,
+        actor=actor,
+        field="file",
+        label="扫描件",
+        area=area,
+    )
+    try:
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                **{parent_field: parent}, uploaded_by=actor, **stored.model_fields()
+            )
+            audit.record(
+                action=f"registry.{parent_field}.attach_scan",
+                actor=actor,
+                obj=parent,
+                detail={
+                    "attachment_id": attachment.pk,
+                    "size": stored.size,
+                    "sm3": stored.sm3,
+                    "content_type": stored.content_type,
+                },
+            )
+    except BaseException:
+        uploads.delete_stored(stored.storage_name)
+        raise
+    return attachment
+
+
+def attach_qualification_scan(*, actor: Any, qualification: Qualification, file: Any) -> Attachment:
+    """Attach a scan (PDF/PNG/JPEG/TIFF by content) to a qualification; audited."""
+    _require_perm(actor, "registry.add_qualification")
+    return _attach_scan(
+        actor=actor, file=file, parent_field="qualification", parent=qualification, area="qualifications"
+    )
+
+
+def attach_certificate_scan(*, actor: Any, certificate: Certificate, file: Any) -> Attachment:
+    """Attach a scan (PDF/PNG/JPEG/TIFF by content) to a person's certificate; audited."""
+    _require_perm(actor, "registry.add_certificate")
+    return _attach_scan(
+        actor=actor, file=file, parent_field="certificate", parent=certificate, area="certificates"
+    )
+
+
+def record_scan_download(*, actor: Any, attachment: Attachment) -> None:
+    audit.record(
+        action="registry.attachment.download",
+        actor=actor,
+        obj=attachment,
+        detail={"sm3": attachment.sm3},
+    )

@@ -23,4 +23,9 @@ urlpatterns = [
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:person_id>/certificates/", views.certificate_add, name="certificate_add"),
+    path("qualifications/<int:qualification_id>/scans/", views.qualification_scan, name="qualification_scan"),
+    path("certificates/<int:certificate_id>/scans/", views.certificate_scan, name="certificate_scan"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path("projects/export.<str:fmt>", views.project_export, name="project_export"),
+    path("enterprises/export.<str:fmt>", views.enterprise_export, name="enterprise_export"),
 ]

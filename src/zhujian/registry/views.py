@@ -9,13 +9,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from zhujian.core import uploads
 from zhujian.core.errors import DomainError, PermissionDenied
 from zhujian.core.web import apply_domain_error, paginate, parse_filters, submit
-from zhujian.registry import forms, selectors, services
+from zhujian.registry import exports, forms, selectors, services
 from zhujian.registry.filters import EnterpriseFilter, PersonFilter, ProjectFilter
 from zhujian.registry.models import Certificate, EnterpriseRole, Participant, Project, Qualification
 
@@ -183,10 +186,20 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _with_scans(request: HttpRequest, field: str, rows: Any) -> list[Any]:
+    rows = list(rows)
+    scans = selectors.scans_by_parent(request.user, field, rows)
+    for row in rows:
+        row.scan_list = scans.get(row.pk, [])
+    return rows
+
+
 def _enterprise_context(request: HttpRequest, ent: Any, **extra: Any) -> dict[str, Any]:
     return {
         "enterprise": ent,
-        "qualifications": selectors.qualifications_of(request.user, ent),
+        "qualifications": _with_scans(
+            request, "qualification", selectors.qualifications_of(request.user, ent)
+        ),
         "licenses": selectors.safety_licenses_of(request.user, ent),
         "projects": selectors.projects_of_enterprise(request.user, ent).select_related("region")[:20],
         "qualification_form": extra.get("qualification_form") or forms.QualificationForm(),
@@ -300,7 +313,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def _person_context(request: HttpRequest, person: Any, **extra: Any) -> dict[str, Any]:
     return {
         "person": person,
-        "certificates": selectors.certificates_of(request.user, person),
+        "certificates": _with_scans(request, "certificate", selectors.certificates_of(request.user, person)),
         "certificate_form": extra.get("certificate_form") or forms.CertificateForm(),
         "can_edit": request.user.has_perm("registry.change_person"),
         "can_reveal": request.user.has_perm("registry.view_person_plaintext"),
@@ -406,3 +419,89 @@ def certificate_add(request: HttpRequest, person_id: int) -> HttpResponse:
         _person_context(request, person, certificate_form=form),
         status=422,
     )
+
+
+# ---------------------------------------------------------------- scanned files (扫描件)
+
+
+def _upload_refused(request: HttpRequest, exc: DomainError) -> None:
+    for messages_of_field in exc.fields.values() or [[exc.message]]:
+        for message in messages_of_field:
+            messages.error(request, message)
+    if not exc.fields:
+        messages.error(request, exc.message)
+
+
+@login_required
+@require_POST
+def qualification_scan(request: HttpRequest, qualification_id: int) -> HttpResponse:
+    qual = selectors.qualification(request.user, qualification_id)  # scope first: 404 + denial
+    ent = selectors.enterprise(request.user, qual.enterprise_id)
+    try:
+        services.attach_qualification_scan(
+            actor=request.user, qualification=qual, file=request.FILES.get("file")
+        )
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        _upload_refused(request, exc)
+        return render(
+            request, "registry/enterprise_detail.html", _enterprise_context(request, ent), status=exc.status
+        )
+    messages.success(request, "扫描件已上传")
+    return redirect("registry:enterprise_detail", enterprise_id=ent.pk)
+
+
+@login_required
+@require_POST
+def certificate_scan(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    cert = selectors.certificate(request.user, certificate_id)  # scope first: 404 + denial
+    person = selectors.person(request.user, cert.person_id)
+    try:
+        services.attach_certificate_scan(actor=request.user, certificate=cert, file=request.FILES.get("file"))
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        _upload_refused(request, exc)
+        return render(
+            request, "registry/person_detail.html", _person_context(request, person), status=exc.status
+        )
+    messages.success(request, "扫描件已上传")
+    return redirect("registry:person_detail", person_id=person.pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    attachment = selectors.attachment(request.user, attachment_id)  # scope first: 404 + denial
+    services.record_scan_download(actor=request.user, attachment=attachment)
+    return uploads.download_response(attachment)
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _export_response(export: exports.Export) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, export.filename) or "attachment"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export(request: HttpRequest, schema: Any, fmt: str, run: Any) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404()
+    filters, filter_errors = parse_filters(schema, request)
+    if filter_errors:  # exporting without a filter the user asked for would export more than asked
+        text = "筛选条件有误：" + "；".join(f"{k}：{'、'.join(v)}" for k, v in filter_errors.items())
+        return HttpResponse(text, status=422, content_type="text/plain; charset=utf-8")
+    return _export_response(run(actor=request.user, filters=filters, fmt=fmt))
+
+
+@login_required
+def project_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    return _export(request, ProjectFilter, fmt, exports.export_projects)
+
+
+@login_required
+def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    return _export(request, EnterpriseFilter, fmt, exports.export_enterprises)
