@@ -187,7 +187,7 @@ def world(city, make_project, make_enterprise, make_person, market_officer):
     enterprise_user_x = city.user("x_user", "district:320102", "applicant")
     enterprise_user_x.organization = x.organization
     enterprise_user_x.save()
-    token_b, _ = mint_personal_token(user=staff_b, name="b")
+    token_b, _ = mint_personal_token(mfa_verified=True, user=staff_b, name="b")
     return {
         "staff_a": staff_a,
         "enterprise_user_x": enterprise_user_x,

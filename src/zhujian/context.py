@@ -11,6 +11,8 @@ Variables:
 ``CITY_NAME``             str, navbar (settings.ZHUJIAN_CITY_NAME, default 南京市)
 ``unread_notifications``  int (lazy), navbar badge; 0 for anonymous users
 ``platform_warnings``     list[str] (lazy), admin warnings; empty unless the user maintains the calendar
+``mfa_demo_banner``       str (lazy), demo mode only: "MFA not enforced" for users who would need it in
+                          production and have no authenticator bound; "" otherwise (accounts.mfa)
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ def _as_messages(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _mfa_demo_banner(user: Any) -> str:
+    if not getattr(settings, "DEMO_MODE", False) or getattr(user, "pk", None) is None:
+        return ""
+    try:
+        from zhujian.accounts import mfa
+    except ImportError:
+        return ""
+    return mfa.DEMO_BANNER if mfa.required_by_policy(user) and not mfa.has_device(user) else ""
+
+
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
@@ -72,4 +84,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "CITY_NAME": getattr(settings, "ZHUJIAN_CITY_NAME", DEFAULT_CITY_NAME),
         "unread_notifications": SimpleLazyObject(lambda: _unread_count(user) if authenticated else 0),
         "platform_warnings": SimpleLazyObject(lambda: _platform_warnings() if is_staff else []),
+        "mfa_demo_banner": SimpleLazyObject(lambda: _mfa_demo_banner(user) if authenticated else ""),
     }

@@ -101,6 +101,18 @@ def _database(url: str) -> dict[str, object]:
 
 DATABASE_URL = config.env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zhujian.sqlite3'}"
 DATABASES = {"default": _database(DATABASE_URL)}
+# --- audit retention and the owner connection (issue 3) ---
+# Production on PostgreSQL: DATABASE_URL is the application role (does not own the tables);
+# ZHUJIAN_OWNER_DATABASE_URL the owner, used for `zhujian migrate --database owner` and the audit
+# purge (docs/deployment.md). Unset: the default connection is the owner (demo, tests).
+_OWNER_DATABASE_URL = config.env_str("ZHUJIAN_OWNER_DATABASE_URL")
+if _OWNER_DATABASE_URL:
+    DATABASES["owner"] = {**_database(_OWNER_DATABASE_URL), "TEST": {"MIRROR": "default"}}
+# 网络安全法 Art. 23: logs kept at least six months; start-up refuses less (audit.retention).
+from zhujian.audit.retention import validated_days as _audit_retention_days  # noqa: E402
+
+ZHUJIAN_AUDIT_RETENTION_DAYS = _audit_retention_days(config.env_int("ZHUJIAN_AUDIT_RETENTION_DAYS", 365))
+# --- end audit retention ---
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,6 +149,22 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "zhujian.accounts.middleware.PasswordExpiryMiddleware",
 )
+# --- two factors and sessions (issue 3; accounts.mfa, accounts.sessions) ---
+# Sessions live in the database so that logout and disabling a user delete them server-side.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+ZHUJIAN_SESSION_IDLE_MINUTES = config.env_int("ZHUJIAN_SESSION_IDLE_MINUTES", 15)
+ZHUJIAN_SESSION_MAX_HOURS = config.env_int("ZHUJIAN_SESSION_MAX_HOURS", 8)
+# Time-outs before authentication (an expired session is anonymous); the second factor right after
+# it, before the password-expiry confinement.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware"),
+    "zhujian.accounts.sessions.SessionTimeoutMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "zhujian.accounts.mfa.MfaMiddleware",
+)
+# --- end two factors and sessions ---
 # --- end passwords and login (issue 3) ---
 
 LANGUAGE_CODE = "zh-hans"
@@ -158,7 +186,7 @@ API_MAX_PAGE_SIZE = 200
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = ZHUJIAN_SESSION_MAX_HOURS * 60 * 60
 SESSION_COOKIE_SECURE = not DEMO_MODE
 CSRF_COOKIE_SECURE = not DEMO_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -116,3 +116,13 @@ def make_person(market_officer: User) -> Callable[..., Any]:
 
 
 __all__ = ["City", "codes", "date", "project_code", "valid_id_number", "valid_uscc"]
+
+
+def login_with_mfa(client: Any, user: User) -> None:
+    """Log a test client in as if it had passed the password and the second factor."""
+    from zhujian.accounts.mfa import SESSION_VERIFIED
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_VERIFIED] = 1
+    session.save()

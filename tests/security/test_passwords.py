@@ -249,7 +249,7 @@ def test_expired_password_allows_logout(market_officer):
 
 
 def test_expired_password_refuses_the_api_by_session_and_by_token(market_officer):
-    token, raw = services.mint_personal_token(user=market_officer, name="t")
+    token, raw = services.mint_personal_token(mfa_verified=True, user=market_officer, name="t")
     client = _logged_in()
     assert client.get("/api/v1/regions").status_code == 200
     assert Client().get("/api/v1/regions", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200

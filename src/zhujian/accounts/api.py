@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from zhujian.accounts import services
+from zhujian.accounts import mfa, services
 from zhujian.accounts.api_auth import session_auth
 from zhujian.accounts.models import ApiToken
 from zhujian.accounts.scope import scope_of
@@ -71,10 +71,11 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post("/me/tokens", response={201: TokenCreatedOut}, auth=[session_auth], summary="创建个人令牌")
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    # Minted from a logged-in browser session only, never from another token.
+    # Minted from a logged-in browser session that passed MFA only, never from another token.
     token, raw = services.mint_personal_token(
         user=request.user,  # type: ignore[arg-type]  # session_auth guarantees a User
         name=payload.name,
+        mfa_verified=mfa.session_verified(request),
         expires_at=payload.expires_at,
     )
     return Status(201, {**TokenOut.model_validate(token).model_dump(), "token": raw})

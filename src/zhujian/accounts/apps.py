@@ -16,6 +16,13 @@ class AccountsConfig(AppConfig):
         jobs.set_principal_loader(system_principal)
         # Roles follow accounts/roles.py after every migrate, the way Django creates permissions.
         post_migrate.connect(_sync_roles, dispatch_uid="zhujian.accounts.sync_roles")
+        # Sessions: stamp login time, drop an earlier MFA step-up, index user → session key.
+        from django.contrib.auth.signals import user_logged_in
+
+        from zhujian.accounts import checks, sessions
+
+        user_logged_in.connect(sessions.on_login, dispatch_uid="zhujian.accounts.sessions.on_login")
+        checks.register()
 
 
 def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:

@@ -39,7 +39,13 @@ class PasswordExpiryMiddleware:
             path = request.path
             if path.startswith("/api/"):
                 return password_expired_response()
-            allowed = {reverse("accounts:password_change"), reverse("accounts:logout")}
+            # The second factor comes first (accounts.mfa.MfaMiddleware runs before this one).
+            allowed = {
+                reverse("accounts:password_change"),
+                reverse("accounts:logout"),
+                reverse("accounts:mfa_setup"),
+                reverse("accounts:mfa_verify"),
+            }
             static = settings.STATIC_URL or "/static/"
             if path not in allowed and not path.startswith(static):
                 return redirect("accounts:password_change")

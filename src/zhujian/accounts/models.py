@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from django.contrib.auth.models import AbstractUser, Permission
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.db import models
 
 from zhujian.core.models import ScopedQuerySet, TimeStampedModel
@@ -74,6 +75,18 @@ class Role(models.Model):
         return self.name
 
 
+class ZhujianUserManager(UserManager["User"]):
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        # DESIGN.md, Modes: production mode has no superuser (三员分立 instead; `zhujian bootstrap`).
+        if not getattr(settings, "DEMO_MODE", False):
+            from django.core.management.base import CommandError
+
+            raise CommandError("生产模式不允许创建超级用户，请用 zhujian bootstrap 创建三员账户")
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     class Kind(models.TextChoices):
         PERSON = "person", "人员"
@@ -93,6 +106,8 @@ class User(AbstractUser):
     roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")
     # Set by the password services; empty means "since date_joined" (accounts.passwords.is_expired).
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    objects = ZhujianUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "用户"
@@ -138,6 +153,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("过期时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    # Personal tokens minted from a session that passed MFA (issue 3). Older ones are refused in
+    # production mode (services.authenticate_token) — the "revoked on upgrade" mechanism.
+    minted_with_mfa = models.BooleanField("经双因素认证签发", default=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -207,3 +225,61 @@ class LoginLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+
+class MfaDevice(models.Model):
+    """A person's TOTP authenticator (RFC 6238): the secret is SM4-encrypted at rest.
+
+    ``last_t`` is the last time step accepted: a code of that step or an earlier one is refused,
+    so a code accepted once cannot be used again (replay).
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="mfa_device"
+    )
+    secret_cipher = models.CharField("密钥（密文）", max_length=255)
+    confirmed_at = models.DateTimeField("绑定时间", null=True, blank=True)
+    last_t = models.BigIntegerField("最近使用的时间步", default=-1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "动态口令设备"
+        verbose_name_plural = "动态口令设备"
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user_id}"
+
+
+class BackupCode(models.Model):
+    """One single-use backup code, stored as a password hash; shown once when generated."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=256)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "备用验证码"
+        verbose_name_plural = "备用验证码"
+
+    def __str__(self) -> str:
+        return f"backup {self.user_id}"
+
+
+class UserSession(models.Model):
+    """Index user → session key, written when a session is created or its key rotates.
+
+    Lets ``services.set_user_active`` delete a user's sessions with one indexed query instead of
+    decoding every row of ``django_session`` (accounts.sessions).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "会话索引"
+        verbose_name_plural = "会话索引"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.session_key[:6]}…"

@@ -8,6 +8,7 @@
 |                          | that carry one of them                                     |
 | enterprise               | ENTERPRISE: projects the organisation takes part in        |
 | (system principal)       | ALL                                                        |
+| (a 三员 administrator)   | NONE, whatever the organisation                            |
 
 A user with no organisation sees nothing scoped. Each model's queryset turns a Scope into a filter.
 """
@@ -66,6 +67,9 @@ def _compute(user: Any) -> Scope:
         return Scope(ScopeKind.NONE)
     if user.kind == User.Kind.SYSTEM:
         return Scope(ScopeKind.ALL)
+    if user.roles.filter(is_separated_admin=True).exists():
+        # 三员分立: the system, security and audit administrators see no business data at all.
+        return Scope(ScopeKind.NONE)
     org = user.organization
     if org is None or not org.is_active:
         return Scope(ScopeKind.NONE)

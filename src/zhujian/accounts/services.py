@@ -10,8 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,9 +26,11 @@ from zhujian.accounts.models import (
     PasswordHistory,
     Role,
     User,
+    UserSession,
 )
 from zhujian.accounts.roles import ROLES, SEPARATED_ADMIN_CODES
 from zhujian.audit import services as audit
+from zhujian.audit.chain import payload_digest
 from zhujian.core.errors import PermissionDenied, ValidationError
 
 SYSTEM_USERNAME = "system"
@@ -165,7 +168,13 @@ def _hash_token(raw: str) -> str:
 
 
 def _new_token(
-    *, user: User, kind: str, name: str, created_by: User | None, expires_at: datetime | None
+    *,
+    user: User,
+    kind: str,
+    name: str,
+    created_by: User | None,
+    expires_at: datetime | None,
+    minted_with_mfa: bool = False,
 ) -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
     token = ApiToken.objects.create(
@@ -176,20 +185,42 @@ def _new_token(
         prefix=raw[:10],
         created_by=created_by,
         expires_at=expires_at,
+        minted_with_mfa=minted_with_mfa,
     )
     return token, raw
 
 
-def mint_personal_token(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """A personal token for a logged-in person. The raw value is returned once and never stored."""
+def mint_personal_token(
+    *, user: User, name: str, mfa_verified: bool, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A personal token for a logged-in person. The raw value is returned once and never stored.
+
+    ``mfa_verified``: the caller's session passed the second factor (``mfa.session_verified``);
+    without it nothing is minted, in demo mode too (issue 3).
+    """
+    from zhujian.accounts.mfa import MfaRequired
+
     if user.kind != User.Kind.PERSON or not user.is_active:
         audit.record(
             action="access.denied", actor=user, outcome="denied", detail={"operation": "accounts.token.mint"}
         )
         raise PermissionDenied("只有在岗人员可以创建个人令牌")
+    if not mfa_verified:
+        audit.record(
+            action="access.denied",
+            actor=user,
+            outcome="denied",
+            detail={"operation": "accounts.token.mint", "reason": "mfa_required"},
+        )
+        raise MfaRequired("创建个人令牌前须通过双因素认证（动态口令），请先绑定并验证动态口令")
     with transaction.atomic():
         token, raw = _new_token(
-            user=user, kind=ApiToken.Kind.PERSONAL, name=name, created_by=user, expires_at=expires_at
+            user=user,
+            kind=ApiToken.Kind.PERSONAL,
+            name=name,
+            created_by=user,
+            expires_at=expires_at,
+            minted_with_mfa=True,
         )
         audit.record(action="accounts.token.mint", actor=user, obj=token, detail={"kind": "personal"})
     return token, raw
@@ -248,13 +279,16 @@ def revoke_token(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
-def _user_by_token_sql() -> str:
+def _user_by_token_sql(*, production: bool) -> str:
     user, token = User._meta.db_table, ApiToken._meta.db_table
+    # Production mode: a personal token minted without MFA (before issue 3) is dead — the
+    # "revoked on upgrade" mechanism, without a data migration that would also hit demo databases.
+    legacy = f" AND (t.kind <> '{ApiToken.Kind.PERSONAL.value}' OR t.minted_with_mfa)" if production else ""
     return (
         f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "  # noqa: S608
         f"FROM {user} u JOIN {token} t ON t.user_id = u.id "
         f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) "
-        f"AND u.is_active"
+        f"AND u.is_active{legacy}"
     )
 
 
@@ -270,7 +304,8 @@ def authenticate_token(raw: str) -> User | None:
     now = timezone.now()
     db_now = connection.ops.adapt_datetimefield_value(now)
     stale_before = connection.ops.adapt_datetimefield_value(now - TOKEN_TOUCH_INTERVAL)
-    users = list(User.objects.raw(_user_by_token_sql(), [stale_before, _hash_token(raw), db_now]))
+    sql = _user_by_token_sql(production=not getattr(settings, "DEMO_MODE", False))
+    users = list(User.objects.raw(sql, [stale_before, _hash_token(raw), db_now]))
     if not users:
         return None
     user = users[0]
@@ -295,6 +330,72 @@ def record_login(*, user: User | None, username: str, success: bool) -> None:
 
 def record_logout(*, user: User) -> None:
     audit.record(action="accounts.logout", actor=user)
+
+
+def revoke_legacy_tokens(*, actor: User | None = None) -> int:
+    """Mark every live personal token minted without MFA revoked; one bulk audit record.
+
+    Production mode already refuses them (``authenticate_token``); this makes it visible and
+    permanent (``zhujian revoke_legacy_tokens``).
+    """
+    actor = actor or system_principal()
+    with transaction.atomic():
+        legacy = ApiToken.objects.filter(
+            kind=ApiToken.Kind.PERSONAL, minted_with_mfa=False, revoked_at__isnull=True
+        )
+        ids = sorted(legacy.values_list("id", flat=True))
+        count = ApiToken.objects.filter(id__in=ids).update(revoked_at=timezone.now())
+        audit.record_bulk(
+            action="accounts.token.revoke_legacy",
+            actor=actor,
+            count=count,
+            payload_digest=payload_digest(",".join(map(str, ids))),
+            detail={"reason": "minted_without_mfa"},
+        )
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions (accounts.sessions)
+
+
+def kill_sessions(*, user: User) -> int:
+    """Delete every session of the user (server-side logout everywhere) through the index."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return deleted
+
+
+def prune_session_index() -> int:
+    """Forget index rows whose session no longer exists (expired and cleared)."""
+    live = Session.objects.filter(session_key=models.OuterRef("session_key"))
+    deleted, _ = UserSession.objects.exclude(models.Exists(live)).delete()
+    return deleted
+
+
+def set_user_active(*, user: User, active: bool, actor: User) -> User:
+    """Enable or disable a user. Disabling kills their sessions at once; their tokens are refused
+    from the next request (``authenticate_token`` joins on ``is_active``)."""
+    if not actor.has_perm("accounts.change_user"):
+        audit.record(
+            action="access.denied",
+            actor=actor,
+            outcome="denied",
+            detail={"permission": "accounts.change_user", "operation": "accounts.user.active"},
+        )
+        raise PermissionDenied("只有系统管理员可以启用或停用用户")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        user.is_active = active
+        sessions = 0 if active else kill_sessions(user=user)
+        audit.record(
+            action="accounts.user.enable" if active else "accounts.user.disable",
+            actor=actor,
+            obj=user,
+            detail={"sessions": sessions},
+        )
+    return user
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,7 +509,7 @@ def record_locked_attempt(*, username: str, lock: LoginLock) -> None:
     )
 
 
-def register_login_failure(*, username: str, ip: str | None) -> list[LoginLock]:
+def register_login_failure(*, username: str, ip: str | None, audit_login: bool = True) -> list[LoginLock]:
     """Count a failed login against the username and the address; lock what went over the limit."""
     now = timezone.now()
     window = now - timedelta(minutes=lockout_minutes())
@@ -431,7 +532,8 @@ def register_login_failure(*, username: str, ip: str | None) -> list[LoginLock]:
                 LoginFailure.objects.filter(kind=kind, key=key).delete()
                 locks.append((lock, failures))
     # Recorded after the transaction: a failure record inside one would wait for a flush.
-    record_login(user=None, username=username, success=False)
+    if audit_login:  # a wrong MFA code is audited by accounts.mfa as such
+        record_login(user=None, username=username, success=False)
     for lock, failures in locks:
         audit.record(
             action="accounts.lockout",

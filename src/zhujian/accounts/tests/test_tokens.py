@@ -25,7 +25,7 @@ from zhujian.registry.tests.support import (
     bearer,
     domain_snapshot,
 )
-from zhujian.testing import project_code
+from zhujian.testing import login_with_mfa, project_code
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _get_me(raw: str) -> object:
 
 def _session_client(user: User) -> tuple[Client, str]:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    login_with_mfa(client, user)  # personal tokens are minted only from a session that passed MFA
     client.get("/accounts/tokens/")  # sets the CSRF cookie
     return client, client.cookies["csrftoken"].value
 
@@ -67,7 +67,7 @@ def test_missing_or_unknown_token_is_401(market_officer, header):
 
 
 def test_revoked_token_is_401_and_revocation_is_audited(market_officer):
-    token, raw = services.mint_personal_token(user=market_officer, name="将被吊销")
+    token, raw = services.mint_personal_token(mfa_verified=True, user=market_officer, name="将被吊销")
     assert _get_me(raw).status_code == 200
     client, csrf = _session_client(market_officer)
     mark = audit_mark()
@@ -81,21 +81,21 @@ def test_revoked_token_is_401_and_revocation_is_audited(market_officer):
 
 def test_expired_token_and_token_of_inactive_user_are_401(city, market_officer):
     _, expired = services.mint_personal_token(
-        user=market_officer, name="过期", expires_at=timezone.now() - timedelta(seconds=1)
+        mfa_verified=True, user=market_officer, name="过期", expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert_error_shape(_get_me(expired), 401)
     _, fresh = services.mint_personal_token(
-        user=market_officer, name="未过期", expires_at=timezone.now() + timedelta(hours=1)
+        mfa_verified=True, user=market_officer, name="未过期", expires_at=timezone.now() + timedelta(hours=1)
     )
     assert _get_me(fresh).status_code == 200
     leaver = city.user("leaver", "建筑市场监管处", "market_officer")
-    _, raw = services.mint_personal_token(user=leaver, name="离职")
+    _, raw = services.mint_personal_token(mfa_verified=True, user=leaver, name="离职")
     User.objects.filter(pk=leaver.pk).update(is_active=False)
     assert_error_shape(_get_me(raw), 401)
 
 
 def test_token_use_touches_last_used_at(market_officer):
-    token, raw = services.mint_personal_token(user=market_officer, name="t")
+    token, raw = services.mint_personal_token(mfa_verified=True, user=market_officer, name="t")
     assert token.last_used_at is None
     assert _get_me(raw).json()["username"] == "market1"
     token.refresh_from_db()
@@ -106,7 +106,7 @@ def test_token_use_touches_last_used_at(market_officer):
 
 
 def test_mint_with_bearer_token_is_refused(market_officer):
-    _, raw = services.mint_personal_token(user=market_officer, name="已有令牌")
+    _, raw = services.mint_personal_token(mfa_verified=True, user=market_officer, name="已有令牌")
     before, count = domain_snapshot(), ApiToken.objects.count()
     response = api_call(Client(), "POST", "/api/v1/me/tokens", {"name": "由令牌创建"}, **bearer(raw))
     assert response.status_code in (401, 403)
@@ -157,7 +157,7 @@ def test_session_post_without_csrf_token_is_403_and_writes_nothing(market_office
 
 
 def test_bearer_requests_need_no_csrf_token(market_officer):
-    _, raw = services.mint_personal_token(user=market_officer, name="t")
+    _, raw = services.mint_personal_token(mfa_verified=True, user=market_officer, name="t")
     client = Client(enforce_csrf_checks=True)
     response = api_call(
         client,
@@ -171,7 +171,7 @@ def test_bearer_requests_need_no_csrf_token(market_officer):
 
 def test_revoking_another_users_token_is_404(city, market_officer):
     other = city.user("other_tok", "建筑市场监管处", "market_officer")
-    token, raw = services.mint_personal_token(user=other, name="别人的")
+    token, raw = services.mint_personal_token(mfa_verified=True, user=other, name="别人的")
     client, csrf = _session_client(market_officer)
     mark = audit_mark()
     response = client.delete(f"/api/v1/me/tokens/{token.pk}", HTTP_X_CSRFTOKEN=csrf)
@@ -221,7 +221,7 @@ def test_machine_token_acts_as_the_organisations_principal(lab_world):
     assert response.status_code in (401, 403)
     mark = audit_mark()
     with pytest.raises(PermissionDenied):
-        services.mint_personal_token(user=principal, name="x")
+        services.mint_personal_token(mfa_verified=True, user=principal, name="x")
     assert actions_since(mark) == [("access.denied", "denied")]
     assert ApiToken.objects.filter(user=principal).count() == 1
 

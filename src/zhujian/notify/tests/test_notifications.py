@@ -32,8 +32,8 @@ def people(city):
         "bob": bob,
         "mine": mine,
         "theirs": theirs,
-        "alice_token": accounts.mint_personal_token(user=alice, name="t")[1],
-        "bob_token": accounts.mint_personal_token(user=bob, name="t")[1],
+        "alice_token": accounts.mint_personal_token(mfa_verified=True, user=alice, name="t")[1],
+        "bob_token": accounts.mint_personal_token(mfa_verified=True, user=bob, name="t")[1],
     }
 
 

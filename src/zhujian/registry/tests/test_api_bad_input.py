@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def token(market_officer) -> str:
-    return mint_personal_token(user=market_officer, name="tests")[1]
+    return mint_personal_token(mfa_verified=True, user=market_officer, name="tests")[1]
 
 
 def _caller(client: Client, headers: dict[str, str]) -> Any:
@@ -347,7 +347,7 @@ def test_reveal_through_the_api_is_audited_and_needs_permission(api, city, make_
     assert actions_since(mark) == [("registry.person.reveal", "success")]
     # Without the permission: 403 with the error shape, the denial audited.
     staff = city.user("gulou_api_reveal", "district:320106", "district_staff")
-    raw = mint_personal_token(user=staff, name="t")[1]
+    raw = mint_personal_token(mfa_verified=True, user=staff, name="t")[1]
     mark = audit_mark()
     response = api_call(Client(), "POST", f"/api/v1/persons/{person.pk}/reveal", {}, **bearer(raw))
     assert_error_shape(response, 403, "permission_denied")
@@ -356,7 +356,7 @@ def test_reveal_through_the_api_is_audited_and_needs_permission(api, city, make_
 
 def test_write_without_permission_is_403_and_audited(city):
     leader = city.user("leader_api", "district:320106", "district_leader")
-    raw = mint_personal_token(user=leader, name="t")[1]
+    raw = mint_personal_token(mfa_verified=True, user=leader, name="t")[1]
     before, mark = domain_snapshot(), audit_mark()
     response = api_call(
         Client(),

@@ -42,6 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The checks that need the database (production refuses a superuser: accounts.checks).
+        self.check(databases=["default"])
         workers = (
             options["workers"]
             or int(os.environ.get("ZHUJIAN_WEB_WORKERS", 0))
