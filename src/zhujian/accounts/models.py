@@ -65,6 +65,9 @@ class Role(models.Model):
     permissions = models.ManyToManyField(Permission, verbose_name="权限", blank=True, related_name="+")
     # 三员分立: the three separated administrator roles; no user may hold two of them.
     is_separated_admin = models.BooleanField("三员角色", default=False)
+    # The permissions roles.py gave this role at the last sync: what the security administrator
+    # changed since then is theirs, and a later sync moves only what roles.py itself changed.
+    default_permissions = models.JSONField("默认权限（上次同步）", default=list, blank=True)
 
     class Meta:
         verbose_name = "角色"

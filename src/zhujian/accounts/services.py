@@ -42,6 +42,8 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 def sync_roles(*, audited: bool = True) -> int:
     """Create or update the roles of ``accounts.roles`` with the permissions that exist.
 
+    A three-way merge: permissions that roles.py added since the last sync are granted, those it
+    dropped are withdrawn, and what the security administrator changed in between stays.
     ``migrate`` runs it unaudited, as part of the deployment (like Django creating permissions
     and the migrations themselves); a sync asked for by a person or a command is audited.
     """
@@ -51,7 +53,7 @@ def sync_roles(*, audited: bool = True) -> int:
     }
     with transaction.atomic():
         for spec in ROLES:
-            role, _ = Role.objects.update_or_create(
+            role, created = Role.objects.update_or_create(
                 code=spec.code,
                 defaults={
                     "name": spec.name,
@@ -59,7 +61,15 @@ def sync_roles(*, audited: bool = True) -> int:
                     "is_separated_admin": spec.separated_admin,
                 },
             )
-            role.permissions.set([perms[name] for name in spec.permissions if name in perms])
+            wanted = {name for name in spec.permissions if name in perms}
+            if created:
+                role.permissions.set([perms[name] for name in wanted])
+            else:
+                previous = set(role.default_permissions)
+                role.permissions.add(*(perms[name] for name in wanted - previous))
+                role.permissions.remove(*(perms[name] for name in previous - wanted if name in perms))
+            role.default_permissions = sorted(wanted)
+            role.save(update_fields=["default_permissions"])
         if audited:
             audit.record(action="accounts.roles.sync", count=len(ROLES))
     return len(ROLES)

@@ -193,3 +193,30 @@ def test_scope_of_principals_without_a_usable_organisation(city):
 def test_every_organisation_kind_has_a_scope(city):
     seen = {Organization.objects.get(pk=o.pk).kind for o in city.orgs.values()} | {"enterprise"}
     assert seen == set(Organization.Kind.values)
+
+
+@pytest.mark.django_db
+def test_role_sync_keeps_the_security_administrators_changes(city) -> None:
+    from django.contrib.auth.models import Permission
+
+    from zhujian.accounts import roles
+    from zhujian.accounts.models import Role
+    from zhujian.accounts.services import sync_roles
+
+    role = Role.objects.get(code="inspector")
+    export = Permission.objects.get(content_type__app_label="registry", codename="export_registry")
+    view_person = Permission.objects.get(content_type__app_label="registry", codename="view_person")
+    role.permissions.add(export)  # granted by the security administrator
+    role.permissions.remove(view_person)  # withdrawn by the security administrator
+    sync_roles()
+    assert role.permissions.filter(pk=export.pk).exists()
+    assert not role.permissions.filter(pk=view_person.pk).exists()
+    # roles.py changes later: what it adds arrives, the administrator's choices stay.
+    spec = roles.ROLE_BY_CODE["inspector"]
+    spec.permissions.append("registry.add_project")
+    try:
+        sync_roles()
+    finally:
+        spec.permissions.remove("registry.add_project")
+    codes = {p.codename for p in role.permissions.all()}
+    assert "add_project" in codes and "export_registry" in codes and "view_person" not in codes
