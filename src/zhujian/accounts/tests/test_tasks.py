@@ -18,7 +18,8 @@ def test_expired_sessions_and_their_index_rows_go(market_officer) -> None:
     live, old = SessionStore(), SessionStore()
     live.create()
     old.create()
-    Session.objects.filter(session_key=old.session_key).update(expire_date=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Session.objects.filter(session_key=old.session_key).update(expire_date=an_hour_ago)
     for key in (live.session_key, old.session_key):
         UserSession.objects.create(user=market_officer, session_key=key)
     clear_expired_sessions.call()
