@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from zhujian.accounts.services import mint_personal_token
@@ -51,3 +53,10 @@ def test_no_input_answers_500(case, bearer, settings_override) -> None:
 def settings_override(settings):
     settings.ALLOWED_HOSTS = ["*"]  # the in-process client's host name
     settings.SECURE_SSL_REDIRECT = False
+    # Like Django's test client: the WSGI handler must not close the test's database connection
+    # (inside the test transaction, PostgreSQL's would be closed at the end of every request).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -21,6 +21,7 @@ def test_expired_sessions_and_their_index_rows_go(market_officer) -> None:
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Session.objects.filter(session_key=old.session_key).update(expire_date=an_hour_ago)
     for key in (live.session_key, old.session_key):
+        assert key is not None
         UserSession.objects.create(user=market_officer, session_key=key)
     clear_expired_sessions.call()
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
