@@ -67,7 +67,10 @@ def _compute(user: Any) -> Scope:
         return Scope(ScopeKind.NONE)
     if user.kind == User.Kind.SYSTEM:
         return Scope(ScopeKind.ALL)
-    if user.roles.filter(is_separated_admin=True).exists():
+    holds_admin = getattr(user, "holds_separated_admin", None)  # set by token authentication
+    if holds_admin is None:
+        holds_admin = user.roles.filter(is_separated_admin=True).exists()
+    if holds_admin:
         # 三员分立: the system, security and audit administrators see no business data at all.
         return Scope(ScopeKind.NONE)
     org = user.organization

@@ -289,14 +289,27 @@ def revoke_token(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+# The organisation comes in the same query; scope needs only these fields, the rest load lazily.
+_ORG_FIELDS = ("id", "name", "kind", "region_id", "parent_id", "department_kind", "is_active")
+_ORG_COLUMNS = ", ".join(f"o.{name} AS org__{name}" for name in _ORG_FIELDS)
+
+
 def _user_by_token_sql(*, production: bool) -> str:
-    user, token = User._meta.db_table, ApiToken._meta.db_table
+    user, token, role = User._meta.db_table, ApiToken._meta.db_table, Role._meta.db_table
+    user_roles = User.roles.through._meta.db_table
+    # Whether the user holds a 三员 role, which scope_of would otherwise ask in a query of its own.
+    admin = (
+        f"EXISTS (SELECT 1 FROM {user_roles} ur JOIN {role} r ON r.id = ur.role_id "  # noqa: S608
+        f"WHERE ur.user_id = u.id AND r.is_separated_admin) AS holds_separated_admin"
+    )
     # Production mode: a personal token minted without MFA (before issue 3) is dead — the
     # "revoked on upgrade" mechanism, without a data migration that would also hit demo databases.
     legacy = f" AND (t.kind <> '{ApiToken.Kind.PERSONAL.value}' OR t.minted_with_mfa)" if production else ""
     return (
-        f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "  # noqa: S608
+        f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale, "  # noqa: S608
+        f"{admin}, {_ORG_COLUMNS} "
         f"FROM {user} u JOIN {token} t ON t.user_id = u.id "
+        f"LEFT JOIN {Organization._meta.db_table} o ON o.id = u.organization_id "
         f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) "
         f"AND u.is_active{legacy}"
     )
@@ -305,9 +318,9 @@ def _user_by_token_sql(*, production: bool) -> str:
 def authenticate_token(raw: str) -> User | None:
     """The active user behind a bearer token, or None. Unknown, revoked and expired look alike.
 
-    This runs on every API call, so it is two small raw queries (token + user, then the user's
-    organisation) instead of an ORM query whose compilation alone cost more than 1 ms; revocation,
-    expiry and deactivation still take effect on the next request.
+    This runs on every API call, so it is one raw query (token, user, organisation and whether the
+    user holds a 三员 role) instead of ORM queries whose compilation alone cost more than 1 ms;
+    revocation, expiry and deactivation still take effect on the next request.
     """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
@@ -320,9 +333,11 @@ def authenticate_token(raw: str) -> User | None:
         return None
     user = users[0]
     if user.organization_id is not None:
-        org_sql = f"SELECT * FROM {Organization._meta.db_table} WHERE id = %s"  # noqa: S608 - table name
-        orgs = list(Organization.objects.raw(org_sql, [user.organization_id]))
-        user.organization = orgs[0] if orgs else None
+        row = {name: getattr(user, f"org__{name}") for name in _ORG_FIELDS}
+        row["is_active"] = bool(row["is_active"])  # SQLite answers 0/1
+        # from_db wants the loaded fields in model order; the others stay deferred.
+        names = [f.attname for f in Organization._meta.concrete_fields if f.attname in row]
+        user.organization = Organization.from_db(connection.alias, names, [row[n] for n in names])
     if user.token_stale:  # type: ignore[attr-defined]
         ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
     return user

@@ -236,3 +236,18 @@ def test_only_the_system_admin_issues_machine_tokens(city, lab_world, role):
     assert User.objects.count() == users and domain_snapshot() == before
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id) for e in events] == [("access.denied", "denied", actor.pk)]
+
+
+@pytest.mark.django_db
+def test_token_user_carries_its_organisation_loaded_in_one_query(city, django_assert_num_queries) -> None:
+    from zhujian.accounts.services import authenticate_token, mint_personal_token
+
+    user = city.user("one_query", "district:320106", "district_staff")
+    _, raw = mint_personal_token(user=user, name="q", mfa_verified=True)
+    authenticate_token(raw)  # touches last_used_at once
+    with django_assert_num_queries(1):
+        found = authenticate_token(raw)
+        assert found is not None and found.organization is not None
+        assert found.organization.region_id == "320106" and found.organization.is_active is True
+        assert found.organization.kind == "district_bureau"
+    assert found.organization.created_at is not None  # deferred fields still load
