@@ -25,7 +25,8 @@ from zhujian.accounts import services
 from zhujian.accounts.models import Organization, Role, User
 from zhujian.accounts.roles import ROLE_BY_CODE, ROLES, SEPARATED_ADMIN_CODES
 from zhujian.audit import services as audit
-from zhujian.core.errors import PermissionDenied, ValidationError
+from zhujian.audit.access import require_permission
+from zhujian.core.errors import ValidationError
 
 # Permissions only a 三员 role may carry: those declared for them and for no business role.
 ADMIN_ONLY_PERMISSIONS = frozenset(
@@ -44,14 +45,7 @@ CHANGE_ROLE = "accounts.change_role"
 
 
 def _require(actor: User, permission: str, operation: str) -> None:
-    if not actor.has_perm(permission):
-        audit.record(
-            action="access.denied",
-            actor=actor,
-            outcome="denied",
-            detail={"permission": permission, "operation": operation},
-        )
-        raise PermissionDenied("无权执行此操作")
+    require_permission(actor, permission, message="无权执行此操作", operation=operation)
 
 
 def _label(perm: Permission) -> str:

@@ -30,6 +30,7 @@ from zhujian.accounts.models import (
 )
 from zhujian.accounts.roles import ROLES, SEPARATED_ADMIN_CODES
 from zhujian.audit import services as audit
+from zhujian.audit.access import require_permission
 from zhujian.audit.chain import payload_digest
 from zhujian.core.errors import PermissionDenied, ValidationError
 
@@ -248,15 +249,12 @@ def issue_machine_token(
 
     The machine principal gets the given roles (a lab: ``lab``) so its permissions are explicit.
     """
-    if not actor.has_perm("accounts.issue_machine_token"):
-        # Every permission denial is audited (DESIGN.md, Audit).
-        audit.record(
-            action="access.denied",
-            actor=actor,
-            outcome="denied",
-            detail={"permission": "accounts.issue_machine_token", "organization": organization.pk},
-        )
-        raise PermissionDenied("只有系统管理员可以签发系统令牌")
+    require_permission(
+        actor,
+        "accounts.issue_machine_token",
+        message="只有系统管理员可以签发系统令牌",
+        organization=organization.pk,
+    )
     with transaction.atomic():
         username = f"machine-{organization.pk}-{secrets.token_hex(4)}"
         principal = User(
@@ -402,14 +400,12 @@ def prune_session_index() -> int:
 def set_user_active(*, user: User, active: bool, actor: User) -> User:
     """Enable or disable a user. Disabling kills their sessions at once; their tokens are refused
     from the next request (``authenticate_token`` joins on ``is_active``)."""
-    if not actor.has_perm("accounts.change_user"):
-        audit.record(
-            action="access.denied",
-            actor=actor,
-            outcome="denied",
-            detail={"permission": "accounts.change_user", "operation": "accounts.user.active"},
-        )
-        raise PermissionDenied("只有系统管理员可以启用或停用用户")
+    require_permission(
+        actor,
+        "accounts.change_user",
+        message="只有系统管理员可以启用或停用用户",
+        operation="accounts.user.active",
+    )
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
@@ -474,14 +470,12 @@ def change_password(*, user: User, old_password: str, new_password: str) -> User
 
 def set_password_by_admin(*, user: User, new_password: str, actor: User) -> User:
     """The system administrator sets a person's password (a reset); the policy applies the same."""
-    if not actor.has_perm("accounts.change_user"):
-        audit.record(
-            action="access.denied",
-            actor=actor,
-            outcome="denied",
-            detail={"permission": "accounts.change_user", "operation": "accounts.password.reset"},
-        )
-        raise PermissionDenied("只有系统管理员可以重置密码")
+    require_permission(
+        actor,
+        "accounts.change_user",
+        message="只有系统管理员可以重置密码",
+        operation="accounts.password.reset",
+    )
     _validate_password(new_password or "", user, "new_password")
     with transaction.atomic():
         _store_password(user, new_password)
@@ -578,14 +572,9 @@ def clear_login_failures(*, username: str) -> None:
 
 def unlock_login(*, kind: str, key: str, actor: User) -> int:
     """The system administrator lifts a lock before it runs out."""
-    if not actor.has_perm("accounts.change_user"):
-        audit.record(
-            action="access.denied",
-            actor=actor,
-            outcome="denied",
-            detail={"permission": "accounts.change_user", "operation": "accounts.unlock"},
-        )
-        raise PermissionDenied("只有系统管理员可以解除锁定")
+    require_permission(
+        actor, "accounts.change_user", message="只有系统管理员可以解除锁定", operation="accounts.unlock"
+    )
     with transaction.atomic():
         deleted, _ = LoginLock.objects.filter(kind=kind, key=key).delete()
         LoginFailure.objects.filter(kind=kind, key=key).delete()

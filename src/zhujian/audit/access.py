@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db.models import Model
 
 from zhujian.audit import services as audit
-from zhujian.core.errors import NotFound
+from zhujian.core.errors import NotFound, PermissionDenied
 
 M = TypeVar("M", bound=Model)
 
@@ -27,3 +27,16 @@ def get_visible(model: type[M], user: Any, pk: Any, *, select_related: tuple[str
             object_id=str(pk),
         )
     raise NotFound()
+
+
+def require_permission(actor: Any, permission: str, *, message: str | None = None, **detail: Any) -> None:
+    """Refuse, and audit the refusal, unless ``actor`` holds ``permission`` (DESIGN.md, Audit).
+
+    Inside a transaction the denial record is queued and written after the rollback.
+    """
+    if actor is not None and actor.has_perm(permission):
+        return
+    audit.record(
+        action="access.denied", actor=actor, outcome="denied", detail={"permission": permission, **detail}
+    )
+    raise PermissionDenied(message)

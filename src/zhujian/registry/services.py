@@ -17,6 +17,7 @@ from django.utils import timezone
 from zhujian.accounts.models import Organization
 from zhujian.accounts.scope import ScopeKind, scope_of
 from zhujian.audit import services as audit
+from zhujian.audit.access import require_permission
 from zhujian.core import codes, crypto, masking, search, uploads
 from zhujian.core.errors import DomainError, PermissionDenied, ValidationError
 from zhujian.reference.models import Region
@@ -59,10 +60,7 @@ class Errors:
 
 
 def _require_perm(actor: Any, perm: str) -> None:
-    if actor is None or not actor.has_perm(perm):
-        # Every permission denial is audited (DESIGN.md, Audit); queued if inside a transaction.
-        audit.record(action="access.denied", actor=actor, outcome="denied", detail={"permission": perm})
-        raise PermissionDenied()
+    require_permission(actor, perm)
 
 
 def _text(
