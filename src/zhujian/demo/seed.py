@@ -16,6 +16,7 @@ from zhujian.accounts.models import ApiToken, User
 from zhujian.accounts.services import create_user, issue_machine_token
 from zhujian.registry import seed as registry_seed
 from zhujian.registry.models import Participant, Project
+from zhujian.registry.services import link_person_to_user
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,8 @@ def _enterprise_user(
     )
     people = list(participant.organization.people.order_by("id"))
     if len(people) > person_index and people[person_index].user_id is None:
-        person = people[person_index]
-        person.user = user  # link the registry person, so notifications reach the account
-        person.save(update_fields=["user"])
-        user.full_name = person.name
-        user.save(update_fields=["full_name"])
+        # Link the registry person, so notifications about their projects reach the account.
+        link_person_to_user(person=people[person_index], user=user)
 
 
 def seed_enterprise_users() -> list[Credential]:

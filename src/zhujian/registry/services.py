@@ -418,6 +418,23 @@ def update_person(*, actor: Any, person: Person, changes: Mapping[str, Any]) -> 
     return person
 
 
+def link_person_to_user(*, person: Person, user: Any, actor: Any = None) -> Person:
+    """Link a registry person to their account (DESIGN.md, Principals): notifications about the
+    person's projects then reach the user, and the account shows the person's name."""
+    if person.user_id not in (None, user.pk):
+        raise ValidationError(
+            "该人员已关联其他账号", code="already_linked", fields={"user": ["该人员已关联其他账号"]}
+        )
+    with transaction.atomic():
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+        if user.full_name != person.name:
+            user.full_name = person.name
+            user.save(update_fields=["full_name"])
+        audit.record(action="registry.person.link_user", actor=actor, obj=person, detail={"user": user.pk})
+    return person
+
+
 def reveal_person(*, actor: Any, person: Person) -> dict[str, str]:
     """The plaintext ID and phone numbers, for a holder of the permission; every view is audited."""
     if not actor.has_perm("registry.view_person_plaintext"):

@@ -789,3 +789,23 @@ def test_write_without_permission_is_refused_unchanged_and_audited(
     assert domain_snapshot() == before
     events = audit_since(mark)
     assert [(e.action, e.outcome, e.actor_id) for e in events] == [("access.denied", "denied", leader.pk)]
+
+
+@pytest.mark.django_db
+def test_link_person_to_user_is_audited_and_exclusive(city, make_person, market_officer) -> None:
+    from zhujian.audit.models import AuditEvent
+    from zhujian.registry.services import link_person_to_user
+
+    person = make_person(name="周工")
+    first = city.user("pm_first", "bureau", "inspector")
+    second = city.user("pm_second", "bureau", "inspector")
+    link_person_to_user(person=person, user=first, actor=market_officer)
+    first.refresh_from_db()
+    assert person.user_id == first.pk and first.full_name == "周工"
+    assert (
+        AuditEvent.objects.filter(action="registry.person.link_user", object_id=str(person.pk)).count() == 1
+    )
+    with pytest.raises(ValidationError):
+        link_person_to_user(person=person, user=second, actor=market_officer)
+    person.refresh_from_db()
+    assert person.user_id == first.pk
