@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "ninja",  # only for its bundled Swagger UI files: the API docs page needs no CDN
     "zhujian.core",
     "zhujian.audit",
     "zhujian.reference",
@@ -46,13 +48,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # 413 before anything reads an oversized body (declared or streamed).
     "zhujian.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Idle and absolute time-outs before authentication: an expired session is anonymous.
+    "zhujian.accounts.sessions.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Confinements, in order: owe a second factor → MFA pages only; expired password → change page only.
+    "zhujian.accounts.mfa.MfaMiddleware",
+    "zhujian.accounts.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhujian.core.middleware.RequestContextMiddleware",
@@ -144,26 +153,11 @@ ZHUJIAN_LOCKOUT_ADDRESS_FAILURES = config.env_int("ZHUJIAN_LOCKOUT_ADDRESS_FAILU
 ZHUJIAN_LOCKOUT_MINUTES = config.env_int("ZHUJIAN_LOCKOUT_MINUTES", 30)
 # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: REMOTE_ADDR only.
 ZHUJIAN_TRUSTED_PROXIES = config.env_list("ZHUJIAN_TRUSTED_PROXIES", [])
-# An expired password confines its owner to the change page (accounts.middleware).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "zhujian.accounts.middleware.PasswordExpiryMiddleware",
-)
 # --- two factors and sessions (issue 3; accounts.mfa, accounts.sessions) ---
 # Sessions live in the database so that logout and disabling a user delete them server-side.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 ZHUJIAN_SESSION_IDLE_MINUTES = config.env_int("ZHUJIAN_SESSION_IDLE_MINUTES", 15)
 ZHUJIAN_SESSION_MAX_HOURS = config.env_int("ZHUJIAN_SESSION_MAX_HOURS", 8)
-# Time-outs before authentication (an expired session is anonymous); the second factor right after
-# it, before the password-expiry confinement.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware"),
-    "zhujian.accounts.sessions.SessionTimeoutMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "zhujian.accounts.mfa.MfaMiddleware",
-)
 # --- end two factors and sessions ---
 # --- end passwords and login (issue 3) ---
 
@@ -206,10 +200,6 @@ LOGGING = {
 # --- headers and transport (issue 3) ---
 # CSP via django-csp 4 (dict format). No inline script or style anywhere: htmx is configured without
 # eval and without injected indicator styles (templates/base.html), our JS is a file (static/zhujian).
-INSTALLED_APPS += ["csp", "ninja"]  # ninja: Swagger UI served from our static files, not a CDN
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
-)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
