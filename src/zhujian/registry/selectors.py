@@ -52,7 +52,7 @@ def participants_of(user: Any, project_obj: Project) -> QuerySet[Participant]:
     return (
         Participant.objects.visible_to(user)
         .filter(project=project_obj)
-        .select_related("organization", "key_person")
+        .select_related("organization__enterprise", "key_person")
         .order_by("role", "id")
     )
 

@@ -223,3 +223,27 @@ def test_oversized_form_post_is_413_and_writes_nothing(client, settings):
     response = client.post("/registry/projects/new/", {"name": "长" * settings.MAX_REQUEST_BODY_BYTES})
     assert response.status_code == 413 and "请求体过大" in response.content.decode()
     assert domain_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_project_page_queries_do_not_grow_with_participants(market_officer, make_project, make_enterprise):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhujian.registry import services
+
+    client = Client()
+    client.force_login(market_officer)
+
+    def queries_for(n: int) -> int:
+        project = make_project()
+        for _ in range(n):
+            ent = make_enterprise()
+            services.add_participant(
+                actor=market_officer, project=project, organization=ent.organization, role="contractor"
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/registry/projects/{project.pk}/").status_code == 200
+        return len(captured)
+
+    assert queries_for(1) == queries_for(4)
