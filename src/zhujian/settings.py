@@ -176,7 +176,6 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
 # Bodies above this are answered 413 before anything reads them (core.middleware).
 MAX_REQUEST_BODY_BYTES = config.env_int("ZHUJIAN_MAX_BODY_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
-API_MAX_PAGE_SIZE = 200
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

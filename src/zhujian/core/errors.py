@@ -37,10 +37,6 @@ class DomainError(Exception):
         fields = {mapping.get(name, name): messages for name, messages in self.fields.items()}
         return type(self)(self.message, code=self.code, fields=fields)
 
-    def for_field(self, field: str) -> DomainError:
-        """The same error attached to a field path (a validator does not know the field's name)."""
-        return type(self)(self.message, code=self.code, fields={field: [self.message]})
-
 
 class ValidationError(DomainError):
     status = 422
@@ -72,9 +68,3 @@ class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"
     default_message = "请先登录"
-
-
-def field_errors(
-    errors: dict[str, list[str]], message: str = "输入有误，请检查标注的字段"
-) -> ValidationError:
-    return ValidationError(message, fields=errors)

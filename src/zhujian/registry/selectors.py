@@ -20,7 +20,7 @@ from zhujian.registry.models import (
     Qualification,
     SafetyLicense,
 )
-from zhujian.registry.services import ID_INDEX_PURPOSE
+from zhujian.registry.services import CITY_CODE, ID_INDEX_PURPOSE
 
 
 def projects(user: Any, filters: ProjectFilter) -> QuerySet[Project]:
@@ -153,9 +153,9 @@ def person_by_id_number(user: Any, id_number: str) -> Person | None:
 def district_choices(user: Any) -> list[tuple[str, str]]:
     """Districts a user may register projects in: their own for district staff, all for the city."""
     from zhujian.accounts.scope import ScopeKind, scope_of
-    from zhujian.reference.models import Region
+    from zhujian.reference.selectors import districts_of
 
-    districts = Region.objects.filter(parent_id="320100").order_by("code")
+    districts = districts_of(CITY_CODE)
     scope = scope_of(user)
     if scope.kind == ScopeKind.DISTRICT:
         districts = districts.filter(code=scope.region_code)
