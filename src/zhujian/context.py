@@ -76,13 +76,16 @@ def _mfa_demo_banner(user: Any) -> str:
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
-    # Warnings go to those who can act on them: today, whoever maintains the working-day calendar.
-    is_staff = bool(authenticated and user.has_perm(CALENDAR_PERMISSION))  # type: ignore[union-attr]
+
+    def warnings() -> list[str]:
+        # Warnings go to those who can act on them: today, whoever maintains the working-day calendar.
+        keeper = authenticated and user.has_perm(CALENDAR_PERMISSION)  # type: ignore[union-attr]
+        return _platform_warnings() if keeper else []
     return {
         "DEMO_MODE": bool(getattr(settings, "DEMO_MODE", False)),
         "APP_VERSION": zhujian.__version__,
         "CITY_NAME": getattr(settings, "ZHUJIAN_CITY_NAME", DEFAULT_CITY_NAME),
         "unread_notifications": SimpleLazyObject(lambda: _unread_count(user) if authenticated else 0),
-        "platform_warnings": SimpleLazyObject(lambda: _platform_warnings() if is_staff else []),
+        "platform_warnings": SimpleLazyObject(warnings),
         "mfa_demo_banner": SimpleLazyObject(lambda: _mfa_demo_banner(user) if authenticated else ""),
     }
